@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/* cli.h - shared pieces of the keygate command line (bpftool-like). */
+#ifndef KEYGATE_CLI_H
+#define KEYGATE_CLI_H
+
+#include <stdbool.h>
+
+#include "json_writer.h"
+
+struct cli_options {
+	bool json;   /* -j: JSON on stdout, errors as {"error": ...} */
+	bool pretty; /* -p: indented JSON (implies -j) */
+	bool debug;  /* -d: libbpf and verifier output on stderr */
+};
+
+extern struct cli_options cli;
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Runs the command whose name starts with argv[0] (unique prefix). */
+int cli_dispatch(const struct cli_command *cmds, const char *noun, int argc, char **argv);
+
+/* Reports an error once: stderr for humans, a JSON object with -j. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Exit statuses shared by every command (documented in keygate(8)). */
+enum {
+	KG_EXIT_OK = 0,
+	KG_EXIT_FAILURE = 1,      /* e.g. policy invalid, command failed */
+	KG_EXIT_USAGE = 2,        /* bad command line */
+	KG_EXIT_CANNOT_ENFORCE = 3, /* kernel lacks what enforcement needs */
+};
+
+int cmd_policy(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+#endif

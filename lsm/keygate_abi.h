@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * keygate_abi.h - the one contract between keygate's BPF programs (lsm/) and
+ * userspace (policy/, agent/). Map keys, map values and ring-buffer events,
+ * fixed-width types only. The policy compiler emits exactly these structs;
+ * the agent writes them into the maps unchanged (after resolving keyring
+ * serials). Userspace asserts the sizes in policy/abi_check.c.
+ *
+ * Double buffering: every policy map is indexed by a slot (0 or 1). The
+ * programs read the bss variable `active_generation` once per hook; its low
+ * bit is the slot in force. A reload fills the other slot, then flips the
+ * generation with one aligned 32-bit store, so every decision sees either
+ * the whole old policy or the whole new one.
+ */
+#ifndef KEYGATE_ABI_H
+#define KEYGATE_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define KG_ABI_VERSION 1
+
+/* Map capacities, per slot. Changing one changes the ABI. */
+#define KG_MAX_RULES 1024
+#define KG_MAX_ANCHORS 64 /* rule anchor sets are a __u64 bit mask */
+#define KG_MAX_PATHS 4096 /* distinct scope prefixes */
+#define KG_MAX_REVOKED 4096
+#define KG_SLOTS 2
+
+/* Longest path prefix the kernel side matches, in bytes, without NUL. */
+#define KG_PATH_MAX 255
+#define KG_PATH_KEY_BYTES 256
+/* Longest path copied into an event (longer ones are truncated). */
+#define KG_EVENT_PATH_MAX 512
+#define KG_DIGEST_MAX 64 /* SHA-512 */
+#define KG_SIG_MAX 8192
+#define KG_XATTR_NAME_MAX 64
+#define KG_COMM_LEN 16
+#define KG_POLICY_DIGEST_LEN 32 /* SHA-256 of the compiled policy */
+
+#define KG_DEFAULT_SIG_XATTR "user.keygate.sig"
+
+#define KG_RULE_NONE 0xffffffffu
+#define KG_ANCHOR_NONE 0xffffffffu
+
+/* Operations a rule can cover. Bit (1u << op) in kg_rule.ops. */
+enum kg_op {
+	KG_OP_EXEC = 0,          /* bprm_check_security */
+	KG_OP_MMAP_EXEC = 1,     /* mmap_file with PROT_EXEC */
+	KG_OP_MPROTECT_EXEC = 2, /* file_mprotect adding PROT_EXEC */
+	KG_OP_OPEN_READ = 3,     /* file_open for reading */
+	KG_OP_MODULE_FILE = 4,   /* kernel_read_file READING_MODULE */
+	KG_OP_MODULE_BUFFER = 5, /* kernel_load_data LOADING_MODULE */
+	KG_OP_FIRMWARE = 6,      /* kernel_read_file READING_FIRMWARE */
+	KG_OP_KEXEC = 7,         /* kernel_read_file READING_KEXEC_IMAGE */
+	KG_OP_COUNT = 8,
+};
+
+enum kg_requirement {
+	KG_REQ_SIGNED = 1, /* fs-verity digest signed by one of the rule's anchors */
+	KG_REQ_ALLOW = 2,
+	KG_REQ_DENY = 3,
+};
+
+/* What happens when a rule's requirement is not met (mode already applied). */
+enum kg_failure_action {
+	KG_FAIL_DENY = 1,  /* -EPERM, logged */
+	KG_FAIL_AUDIT = 2, /* logged, allowed */
+};
+
+enum kg_mode {
+	KG_MODE_ENFORCE = 1,
+	KG_MODE_AUDIT = 2,
+};
+
+/* Outcome for an operation no rule covers. */
+enum kg_default_action {
+	KG_DEFAULT_ALLOW = 1,
+	KG_DEFAULT_DENY = 2,
+	KG_DEFAULT_AUDIT = 3, /* log and allow */
+};
+
+enum kg_anchor_kind {
+	KG_ANCHOR_CERTS = 1,   /* certificate files; the agent owns the keyring */
+	KG_ANCHOR_KEYRING = 2, /* existing keyring by serial or description */
+	KG_ANCHOR_SYSTEM = 3,  /* bpf_lookup_system_key(id) */
+};
+
+/* bpf_lookup_system_key ids (kernel's VERIFY_USE_* values). */
+enum kg_system_keyring {
+	KG_SYSTEM_BUILTIN = 0,
+	KG_SYSTEM_SECONDARY = 1,
+	KG_SYSTEM_PLATFORM = 2,
+};
+
+enum kg_verdict {
+	KG_VERDICT_ALLOW = 0,
+	KG_VERDICT_DENY = 1,
+	KG_VERDICT_AUDIT = 2, /* would have been denied; allowed by audit mode */
+};
+
+enum kg_reason {
+	KG_REASON_ALLOWED_BY_RULE = 1,
+	KG_REASON_DENIED_BY_RULE = 2,
+	KG_REASON_VERIFIED = 3,
+	KG_REASON_CACHE_HIT = 4,
+	KG_REASON_NO_RULE = 5,           /* default action applied */
+	KG_REASON_NOT_VERITY = 6,
+	KG_REASON_NO_SIGNATURE = 7,
+	KG_REASON_MALFORMED_SIGNATURE = 8,
+	KG_REASON_BAD_SIGNATURE = 9,     /* EKEYREJECTED / EBADMSG on data */
+	KG_REASON_UNKNOWN_SIGNER = 10,   /* ENOKEY: signer not in keyring */
+	KG_REASON_KEYRING_GONE = 11,     /* key lookup failed */
+	KG_REASON_REVOKED = 12,
+	KG_REASON_NO_FILE = 13,          /* signature required, no file to verify */
+	KG_REASON_INTERNAL_ERROR = 14,   /* xattr/path/storage error: fail closed */
+	KG_REASON_COUNT = 15,
+};
+
+/* kg_rule.flags */
+#define KG_RULE_LOG_ALLOWED (1u << 0) /* also log allowed decisions */
+
+struct kg_rule {
+	__u32 id;          /* index in policy order */
+	__u32 ops;         /* mask of 1u << enum kg_op */
+	__u32 requirement; /* enum kg_requirement */
+	__u32 on_failure;  /* enum kg_failure_action */
+	__u32 flags;       /* KG_RULE_* */
+	__u32 src_line;    /* source line; file name lives in userspace */
+	__u64 anchors;     /* bit i: anchor i may sign */
+};
+
+struct kg_anchor {
+	__u32 kind;  /* enum kg_anchor_kind; 0 = unused slot */
+	__u32 flags;
+	__u64 id;    /* keyring serial (CERTS, KEYRING) or system id (SYSTEM) */
+};
+
+/* Path scope lookup. Directory prefixes end with '/', exact files do not;
+ * len 0 is the "everything" scope. Bytes past len are zero. */
+struct kg_path_key {
+	__u32 slot;
+	__u32 len;
+	char path[KG_PATH_KEY_BYTES];
+};
+
+/* For one scope: the rule that decides each operation there, already
+ * resolved by the compiler (most specific scope wins, then file order). */
+struct kg_path_value {
+	__u32 rule[KG_OP_COUNT]; /* KG_RULE_NONE: default action */
+};
+
+struct kg_revoked_key {
+	__u32 slot;
+	__u16 digest_algo; /* FS_VERITY_HASH_ALG_* */
+	__u16 digest_size;
+	__u8 digest[KG_DIGEST_MAX];
+};
+
+struct kg_policy_config {
+	__u32 generation;     /* matches active_generation when in force */
+	__u32 mode;           /* enum kg_mode (informational; rules carry it) */
+	__u32 ops_covered;    /* union of rule ops: fast exit for the rest */
+	__u32 n_rules;
+	__u32 default_action[KG_OP_COUNT]; /* enum kg_default_action */
+	__u8 digest[KG_POLICY_DIGEST_LEN];
+};
+
+/* Per-inode verdict cache (inode storage). Valid only while generation
+ * equals active_generation; cleared when the signature xattr changes. */
+struct kg_inode_verdict {
+	__u32 generation;
+	__u32 verified;   /* 1: signature verified by `anchor` */
+	__u32 anchor;
+	__u32 reserved;
+};
+
+struct kg_event {
+	__u64 time_boot_ns; /* bpf_ktime_get_boot_ns() */
+	__u64 dev;          /* s_dev of the file's superblock */
+	__u64 ino;
+	__u32 generation;
+	__u32 op;           /* enum kg_op */
+	__u32 verdict;      /* enum kg_verdict */
+	__u32 reason;       /* enum kg_reason */
+	__u32 rule;         /* KG_RULE_NONE when no rule applied */
+	__u32 anchor;       /* KG_ANCHOR_NONE unless verified/checked */
+	__s32 error;        /* kernel error behind the reason, or 0 */
+	__u32 pid;
+	__u32 tgid;
+	__u32 uid;
+	__u16 digest_algo;
+	__u16 digest_size;
+	__u32 path_len;     /* bytes in path, NUL excluded; may be truncated */
+	__u8 digest[KG_DIGEST_MAX];
+	char comm[KG_COMM_LEN];
+	char path[KG_EVENT_PATH_MAX];
+};
+
+/* Counters in the BPF object's bss, read by the agent. */
+struct kg_counters {
+	__u64 decisions[3];   /* by enum kg_verdict */
+	__u64 events_dropped; /* ring buffer full */
+	__u64 cache_hits;
+	__u64 verifications;
+};
+
+#endif /* KEYGATE_ABI_H */

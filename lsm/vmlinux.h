@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * vmlinux.h - the few kernel types keygate's BPF programs touch, hand-kept
+ * and relocatable (CO-RE): every record is preserve_access_index, so only
+ * field names matter and libbpf relocates offsets against the running
+ * kernel's BTF at load time. This keeps the build independent of the build
+ * machine's kernel (see README, "Kernel types").
+ */
+#ifndef KEYGATE_VMLINUX_H
+#define KEYGATE_VMLINUX_H
+
+typedef signed char __s8;
+typedef unsigned char __u8;
+typedef short __s16;
+typedef unsigned short __u16;
+typedef int __s32;
+typedef unsigned int __u32;
+typedef long long __s64;
+typedef unsigned long long __u64;
+typedef __u16 __le16;
+typedef __u16 __be16;
+typedef __u32 __le32;
+typedef __u32 __be32;
+typedef __u64 __le64;
+typedef __u64 __be64;
+typedef __u32 __wsum;
+typedef _Bool bool;
+enum { false = 0, true = 1 };
+typedef __u32 dev_t;
+typedef __u16 umode_t;
+typedef __u32 fmode_t;
+typedef int pid_t;
+typedef __u32 uid_t;
+
+/* UAPI values used by map definitions and helpers. */
+enum bpf_map_type {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_RINGBUF = 27,
+	BPF_MAP_TYPE_INODE_STORAGE = 28,
+	BPF_MAP_TYPE_TASK_STORAGE = 29,
+};
+enum {
+	BPF_ANY = 0,
+	BPF_NOEXIST = 1,
+	BPF_EXIST = 2,
+	BPF_F_NO_PREALLOC = 1,
+	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
+	BPF_F_MMAPABLE = 1024,
+	BPF_F_RDONLY_PROG = 128,
+};
+
+struct bpf_dynptr {
+	__u64 __opaque[2];
+} __attribute__((aligned(8)));
+
+struct bpf_key;
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct super_block {
+	dev_t s_dev;
+};
+
+struct inode {
+	umode_t i_mode;
+	struct super_block *i_sb;
+	unsigned long i_ino;
+};
+
+struct vfsmount;
+struct dentry {
+	struct inode *d_inode;
+};
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+	fmode_t f_mode;
+	unsigned int f_flags;
+};
+
+struct linux_binprm {
+	struct file *file;
+};
+
+struct vm_area_struct {
+	unsigned long vm_flags;
+	struct file *vm_file;
+};
+
+struct task_struct {
+	pid_t pid;
+	pid_t tgid;
+};
+
+#pragma clang attribute pop
+
+/* include/linux/kernel_read_file.h; read with bpf_core_enum_value(). */
+enum kernel_read_file_id {
+	READING_UNKNOWN = 0,
+	READING_FIRMWARE = 1,
+	READING_MODULE = 2,
+	READING_KEXEC_IMAGE = 3,
+	READING_KEXEC_INITRAMFS = 4,
+	READING_POLICY = 5,
+	READING_X509_CERTIFICATE = 6,
+	READING_MAX_ID = 7,
+};
+
+enum kernel_load_data_id {
+	LOADING_UNKNOWN = 0,
+	LOADING_FIRMWARE = 1,
+	LOADING_MODULE = 2,
+	LOADING_KEXEC_IMAGE = 3,
+	LOADING_KEXEC_INITRAMFS = 4,
+	LOADING_POLICY = 5,
+	LOADING_X509_CERTIFICATE = 6,
+	LOADING_MAX_ID = 7,
+};
+
+#define PROT_EXEC 0x4
+#define VM_EXEC 0x4
+#define FMODE_READ 0x1
+#define FMODE_EXEC 0x20
+#define EPERM 1
+#define ENOENT 2
+#define ENOMEM 12
+#define EINVAL 22
+#define ERANGE 34
+#define ENODATA 61
+#define ENAMETOOLONG 36
+#define EBADMSG 74
+#define EOPNOTSUPP 95
+#define ENOKEY 126
+#define EKEYREJECTED 129
+
+#endif /* KEYGATE_VMLINUX_H */
