@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * loader.h - keygate's BPF object: open, load, attach, fill the policy
+ * maps, swap policies atomically, read events and counters, detach.
+ */
+#ifndef KEYGATE_LOADER_H
+#define KEYGATE_LOADER_H
+
+#include <stdint.h>
+
+#include "keygate_abi.h"
+#include "keygate_policy.h"
+
+struct kg_loader;
+
+/* Opens, sets the signature xattr name (read-only data, fixed for the
+ * loader's lifetime), loads and attaches every program. */
+int kg_loader_open(struct kg_loader **out, const char *sig_xattr);
+/* Writes the policy into the inactive slot and makes it the one in force
+ * with a single store of the new generation. Every CERTS/KEYRING anchor
+ * must already carry its keyring serial. Returns the new generation in
+ * *generation. */
+int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *policy,
+		    uint32_t *generation);
+typedef int (*kg_event_fn)(void *ctx, const struct kg_event *ev);
+/* Waits up to timeout_ms for events; 0 or -errno (-EINTR is a clean stop). */
+int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ctx);
+int kg_loader_counters(struct kg_loader *l, struct kg_counters *out);
+/* Number of attached programs. */
+int kg_loader_attached(const struct kg_loader *l);
+/* Detaches and frees everything. */
+void kg_loader_close(struct kg_loader *l);
+
+#endif /* KEYGATE_LOADER_H */
