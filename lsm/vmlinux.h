@@ -55,7 +55,12 @@ struct bpf_dynptr {
 	__u64 __opaque[2];
 } __attribute__((aligned(8)));
 
-struct bpf_key;
+/* Opaque to programs, but a complete struct: libbpf's extern kfunc check
+ * rejects a forward declaration against the kernel's struct bpf_key. */
+struct bpf_key {
+	void *key;
+	bool has_ref;
+};
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 

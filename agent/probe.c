@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * probe.c - asks the running kernel, one named check at a time, whether it
+ * has what keygate needs. Each check records how it was determined, so a
+ * failure names the missing piece instead of a libbpf hint.
+ */
+#include "probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <keyutils.h>
+
+#include "probe.skel.h"
+
+#define LSM_LIST_PATH "/sys/kernel/security/lsm"
+#define SECURITYFS_DIR "/sys/kernel/security"
+#define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
+
+/* Matches struct keyring_lookup_args in lsm/probe.bpf.c. */
+struct keyring_lookup_args {
+	__u32 serial;
+	__u32 system_id;
+};
+
+struct kfunc_need {
+	const char *name;
+	bool required;
+};
+
+static const struct kfunc_need kfuncs[] = {
+	{ "bpf_lookup_user_key", true },
+	{ "bpf_lookup_system_key", false },
+	{ "bpf_key_put", true },
+	{ "bpf_verify_pkcs7_signature", true },
+	{ "bpf_get_file_xattr", false },
+	{ "bpf_get_fsverity_digest", false },
+};
+
+static bool libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!libbpf_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static struct kg_probe_check *add_check(struct kg_probe_report *r, const char *name,
+					bool required)
+{
+	struct kg_probe_check *c = &r->checks[r->count++];
+
+	c->name = name;
+	c->required = required;
+	return c;
+}
+
+static void set_result(struct kg_probe_check *c, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_result(struct kg_probe_check *c, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+}
+
+static int read_small_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		err = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return err;
+}
+
+static bool list_has_token(const char *list, const char *token)
+{
+	size_t len = strlen(token);
+
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",\n");
+
+		if (n == len && strncmp(p, token, len) == 0)
+			return true;
+		p += n;
+		p += strspn(p, ",\n");
+	}
+	return false;
+}
+
+static void check_lsm_list(struct kg_probe_report *r)
+{
+	struct kg_probe_check *c = add_check(r, "bpf-lsm", true);
+	char list[512];
+	int err;
+
+	err = read_small_file(LSM_LIST_PATH, list, sizeof(list));
+	if (err == -ENOENT && mount("securityfs", SECURITYFS_DIR, "securityfs", 0, NULL) == 0)
+		err = read_small_file(LSM_LIST_PATH, list, sizeof(list));
+	if (err) {
+		set_result(c, false, "cannot read %s: %s", LSM_LIST_PATH, strerror(-err));
+		return;
+	}
+	list[strcspn(list, "\n")] = '\0';
+	if (list_has_token(list, "bpf"))
+		set_result(c, true, "\"bpf\" is in the active LSM list (%s)", list);
+	else
+		set_result(c, false,
+			   "\"bpf\" is not in the active LSM list (%s); boot with lsm=...,bpf",
+			   list);
+}
+
+static void check_btf(struct kg_probe_report *r)
+{
+	struct kg_probe_check *c = add_check(r, "btf", true);
+
+	if (access(VMLINUX_BTF_PATH, R_OK) == 0)
+		set_result(c, true, "%s is readable", VMLINUX_BTF_PATH);
+	else
+		set_result(c, false, "%s: %s (kernel built without CONFIG_DEBUG_INFO_BTF?)",
+			   VMLINUX_BTF_PATH, strerror(errno));
+}
+
+/* Loads and attaches probe_file_open, then opens a file to see it run. */
+static void check_lsm_load(struct kg_probe_report *r)
+{
+	struct kg_probe_check *c = add_check(r, "lsm-load", true);
+	struct bpf_link *link = NULL;
+	struct probe_bpf *skel;
+	int err, fd;
+
+	if (geteuid() != 0) {
+		set_result(c, false, "not checked: loading a BPF LSM program needs root");
+		return;
+	}
+	skel = probe_bpf__open();
+	if (!skel) {
+		set_result(c, false, "cannot open the probe BPF object: %s", strerror(errno));
+		return;
+	}
+	bpf_program__set_autoload(skel->progs.probe_keyring_lookup, false);
+	err = probe_bpf__load(skel);
+	if (err == -EPERM) {
+		set_result(c, false, "the kernel refused BPF_PROG_LOAD of an LSM program (EPERM): "
+				     "BPF LSM programs cannot be loaded on this kernel");
+		goto out;
+	}
+	if (err) {
+		set_result(c, false, "BPF_PROG_LOAD of probe_file_open failed: %s "
+				     "(keygate -d probe shows the verifier log)", strerror(-err));
+		goto out;
+	}
+	link = bpf_program__attach_lsm(skel->progs.probe_file_open);
+	if (!link) {
+		set_result(c, false, "attaching probe_file_open to file_open failed: %s",
+			   strerror(errno));
+		goto out;
+	}
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	if (skel->bss->file_open_calls == 0)
+		set_result(c, false, "probe_file_open attached to file_open but never ran");
+	else
+		set_result(c, true, "lsm.s/file_open program loaded, attached and ran");
+out:
+	bpf_link__destroy(link);
+	probe_bpf__destroy(skel);
+}
+
+static void check_kfuncs(struct kg_probe_report *r, const struct btf *vmlinux, int btf_err)
+{
+	static char names[sizeof(kfuncs) / sizeof(kfuncs[0])][48];
+
+	for (size_t i = 0; i < sizeof(kfuncs) / sizeof(kfuncs[0]); i++) {
+		struct kg_probe_check *c;
+
+		snprintf(names[i], sizeof(names[i]), "kfunc:%s", kfuncs[i].name);
+		c = add_check(r, names[i], kfuncs[i].required);
+		if (!vmlinux)
+			set_result(c, false, "vmlinux BTF unreadable: %s", strerror(-btf_err));
+		else if (btf__find_by_name_kind(vmlinux, kfuncs[i].name, BTF_KIND_FUNC) >= 0)
+			set_result(c, true, "present in vmlinux BTF");
+		else
+			set_result(c, false, "not in vmlinux BTF: this kernel does not provide it");
+	}
+}
+
+int kg_probe_keyring_lookup(uint32_t serial, uint32_t system_id, int *found,
+			    uint64_t *keys_put)
+{
+	struct keyring_lookup_args args = { .serial = serial, .system_id = system_id };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	struct probe_bpf *skel;
+	int err;
+
+	skel = probe_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_program__set_autoload(skel->progs.probe_file_open, false);
+	err = probe_bpf__load(skel);
+	if (err)
+		goto out;
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.probe_keyring_lookup), &opts);
+	if (err) {
+		err = -errno;
+		goto out;
+	}
+	*found = skel->data->lookup_found;
+	*keys_put = skel->bss->keys_put;
+out:
+	probe_bpf__destroy(skel);
+	return err;
+}
+
+/* Runs probe_keyring_lookup against a keyring created here, by its serial. */
+static void check_keyring_lookup(struct kg_probe_report *r, const struct btf *vmlinux)
+{
+	struct kg_probe_check *c = add_check(r, "keyring-lookup", false);
+	key_serial_t ring;
+	uint64_t keys_put = 0;
+	int found = -1, err;
+
+	if (!vmlinux || btf__find_by_name_kind(vmlinux, "bpf_lookup_user_key", BTF_KIND_FUNC) < 0 ||
+	    btf__find_by_name_kind(vmlinux, "bpf_key_put", BTF_KIND_FUNC) < 0) {
+		set_result(c, false, "not checked: the key lookup kfuncs are missing");
+		return;
+	}
+	if (geteuid() != 0) {
+		set_result(c, false, "not checked: loading a BPF program needs root");
+		return;
+	}
+	ring = add_key("keyring", "keygate-probe", NULL, 0, KEY_SPEC_PROCESS_KEYRING);
+	if (ring < 0) {
+		set_result(c, false, "cannot create a test keyring: %s", strerror(errno));
+		return;
+	}
+	err = kg_probe_keyring_lookup((uint32_t)ring, 0, &found, &keys_put);
+	if (err)
+		set_result(c, false, "running probe_keyring_lookup (BPF_PROG_TEST_RUN) failed: %s",
+			   strerror(-err));
+	else if (found != 1 || keys_put != 1)
+		set_result(c, false, "bpf_lookup_user_key(%d) found=%d, bpf_key_put calls=%llu",
+			   ring, found, (unsigned long long)keys_put);
+	else
+		set_result(c, true, "a syscall program looked up keyring %d by serial and "
+				    "released it", ring);
+	keyctl_invalidate(ring);
+}
+
+static void check_fsverity(struct kg_probe_report *r, const struct btf *vmlinux)
+{
+	struct kg_probe_check *c = add_check(r, "fs-verity", false);
+	bool ext4 = access("/sys/fs/ext4/features/verity", F_OK) == 0;
+
+	if (!vmlinux)
+		set_result(c, false, "not checked: vmlinux BTF unreadable");
+	else if (btf__find_by_name_kind(vmlinux, "fsverity_ioctl_enable", BTF_KIND_FUNC) < 0)
+		set_result(c, false, "kernel built without CONFIG_FS_VERITY "
+				     "(no fsverity_ioctl_enable in vmlinux BTF)");
+	else
+		set_result(c, true, "CONFIG_FS_VERITY (fsverity_ioctl_enable in vmlinux BTF); "
+				    "ext4 verity feature %s", ext4 ? "present" : "not advertised");
+}
+
+static void check_modules(struct kg_probe_report *r)
+{
+	struct kg_probe_check *c = add_check(r, "modules", false);
+	char disabled[16];
+	int err;
+
+	if (access("/proc/modules", F_OK) != 0) {
+		set_result(c, false, "kernel built without CONFIG_MODULES (no /proc/modules)");
+		return;
+	}
+	err = read_small_file("/proc/sys/kernel/modules_disabled", disabled, sizeof(disabled));
+	if (err)
+		set_result(c, false, "cannot read /proc/sys/kernel/modules_disabled: %s",
+			   strerror(-err));
+	else if (disabled[0] != '0')
+		set_result(c, false, "module loading is disabled (kernel.modules_disabled=1)");
+	else
+		set_result(c, true, "/proc/modules present, kernel.modules_disabled=0");
+}
+
+int kg_probe_run(struct kg_probe_report *r, bool verbose)
+{
+	libbpf_print_fn_t old_print;
+	struct btf *vmlinux;
+	int btf_err = 0;
+
+	memset(r, 0, sizeof(*r));
+	libbpf_verbose = verbose;
+	old_print = libbpf_set_print(libbpf_print);
+
+	check_lsm_list(r);
+	check_btf(r);
+	check_lsm_load(r);
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		btf_err = -errno;
+	check_kfuncs(r, vmlinux, btf_err);
+	check_keyring_lookup(r, vmlinux);
+	check_fsverity(r, vmlinux);
+	check_modules(r);
+	btf__free(vmlinux);
+	libbpf_set_print(old_print);
+
+	r->all_ok = true;
+	r->can_enforce = true;
+	for (int i = 0; i < r->count; i++) {
+		if (!r->checks[i].ok) {
+			r->all_ok = false;
+			if (r->checks[i].required)
+				r->can_enforce = false;
+		}
+	}
+	return 0;
+}
+
+const struct kg_probe_check *kg_probe_find(const struct kg_probe_report *r, const char *name)
+{
+	for (int i = 0; i < r->count; i++)
+		if (strcmp(r->checks[i].name, name) == 0)
+			return &r->checks[i];
+	return NULL;
+}
+
+const struct kg_probe_check *kg_probe_first_blocker(const struct kg_probe_report *r)
+{
+	for (int i = 0; i < r->count; i++)
+		if (r->checks[i].required && !r->checks[i].ok)
+			return &r->checks[i];
+	return NULL;
+}

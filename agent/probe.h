@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * probe.h - what the running kernel supports, as a list of named checks.
+ * `keygate probe` prints the report; `keygate run` calls kg_probe_run() and
+ * refuses to start with the first failing check's detail.
+ */
+#ifndef KEYGATE_PROBE_H
+#define KEYGATE_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define KG_PROBE_MAX_CHECKS 16
+#define KG_PROBE_DETAIL_LEN 256
+
+struct kg_probe_check {
+	const char *name;  /* stable identifier, e.g. "lsm-load", "kfunc:bpf_key_put" */
+	bool ok;
+	bool required;     /* enforcement is impossible without it */
+	char detail[KG_PROBE_DETAIL_LEN]; /* what was found, or why it failed */
+};
+
+struct kg_probe_report {
+	struct kg_probe_check checks[KG_PROBE_MAX_CHECKS];
+	int count;
+	bool all_ok;
+	bool can_enforce;  /* every required check passed */
+};
+
+/*
+ * Runs every check. libbpf's own messages are dropped unless verbose (they
+ * mislead: on an EPERM from BPF_PROG_LOAD libbpf suggests raising ulimit -l).
+ * Returns 0 (the report says what failed) or -errno if probing itself broke.
+ */
+int kg_probe_run(struct kg_probe_report *report, bool verbose);
+
+/*
+ * Runs lsm/probe.bpf.c's probe_keyring_lookup once with BPF_PROG_TEST_RUN:
+ * bpf_lookup_user_key(serial, 0), or bpf_lookup_system_key(system_id) when
+ * serial is 0. *found is 1 or 0; *keys_put counts bpf_key_put calls.
+ * Needs root. Returns 0 or -errno.
+ */
+int kg_probe_keyring_lookup(uint32_t serial, uint32_t system_id, int *found,
+			    uint64_t *keys_put);
+
+/* The named check, or NULL. */
+const struct kg_probe_check *kg_probe_find(const struct kg_probe_report *report,
+					   const char *name);
+
+/* The first failing required check, or NULL when enforcement is possible. */
+const struct kg_probe_check *kg_probe_first_blocker(const struct kg_probe_report *report);
+
+#endif /* KEYGATE_PROBE_H */
