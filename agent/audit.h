@@ -23,6 +23,18 @@ struct kg_audit_options {
 	const char *log_path;  /* NULL: KG_DEFAULT_LOG_PATH; "-" or "" : no file */
 	bool linux_audit;      /* send records through libaudit when built with it */
 	bool journald;         /* structured journald records when under systemd */
+	size_t queue_bytes;    /* writer queue capacity; 0: KG_AUDIT_QUEUE_DEFAULT */
+};
+
+#define KG_AUDIT_QUEUE_DEFAULT (4u << 20)
+
+/* Counters since kg_audit_open (records = JSON lines). */
+struct kg_audit_stats {
+	uint64_t queued;        /* records accepted into the writer queue */
+	uint64_t written;       /* records written to the log file */
+	uint64_t queue_dropped; /* queue full: dropped, never blocked for long */
+	uint64_t write_failed;  /* lost to write errors (ENOSPC, EIO...) */
+	uint64_t ring_dropped;  /* kernel ring-buffer drops reported to us */
 };
 
 struct kg_audit;
@@ -44,6 +56,12 @@ void kg_audit_ring_losses(struct kg_audit *a, uint64_t dropped_total);
 int kg_audit_reopen(struct kg_audit *a);
 /* Flushes queued records and closes every sink. */
 void kg_audit_close(struct kg_audit *a);
+/* Waits until the writer queue is empty (tests, benchmarks, shutdown). */
+void kg_audit_flush(struct kg_audit *a);
+void kg_audit_get_stats(struct kg_audit *a, struct kg_audit_stats *out);
+
+/* "2026-11-21T19:33:09.123456Z" from a CLOCK_BOOTTIME timestamp. */
+void kg_format_boot_time(char *buf, size_t size, uint64_t time_boot_ns);
 
 /* One decision as a JSON object (the log schema), also used by
  * `keygate run -j` for its foreground output. */
