@@ -25,7 +25,8 @@ cp -r "$src/packaging/debian" "$src/debian"
 # shellcheck disable=SC2086 # flags are meant to split
 (cd "$src" && dpkg-buildpackage -us -uc -b ${DPKG_BUILDPACKAGE_FLAGS:-})
 
-for f in "$tmp"/keygate_*; do
+for f in "$tmp"/keygate_* "$tmp"/keygate-dbgsym_*; do
+	[ -e "$f" ] || continue
 	cp "$f" "$outdir/"
 	echo "built: $outdir/$(basename "$f")"
 done
