@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * kg_helper.h - shared conventions of the VM scenario helpers. Every helper
+ * prints one line "result=ok" or "result=errno:NAME" for the operation
+ * under test, so guest scripts compare one word, and exits 0 (ok),
+ * 1 (the operation failed) or 2 (usage or setup error).
+ */
+#ifndef KG_HELPER_H
+#define KG_HELPER_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+	KG_HELPER_OK = 0,
+	KG_HELPER_OP_FAILED = 1,
+	KG_HELPER_USAGE = 2,
+};
+
+static inline int kg_result(int err)
+{
+	if (err == 0) {
+		printf("result=ok\n");
+		return KG_HELPER_OK;
+	}
+	printf("result=errno:%s\n", strerrorname_np(err) ? strerrorname_np(err) : "unknown");
+	return KG_HELPER_OP_FAILED;
+}
+
+/* Setup failures are not results: they go to stderr and exit 2. */
+static inline int kg_setup_error(const char *object, const char *operation, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", object, operation, strerror(err));
+	return KG_HELPER_USAGE;
+}
+
+static inline uint64_t kg_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#endif

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# enforce-memfd (host side): two policies for executable memory files.
+. "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
+
+# 1. An exact rule for the memfd the helper creates. Its path is what the
+#    kernel's d_path gives: "/memfd:NAME (deleted)". A prefix rule for every
+#    memfd cannot be written: scope prefixes are directories ("/memfd:/").
+cat >"$KG_STAGE/named.yaml" <<YAML
+keygate: 1
+policy: {name: enforce-memfd-named, version: 1, mode: enforce, default: allow}
+rules:
+  - name: no-memfd-exec
+    files: ["/memfd:kg-memfd (deleted)"]
+    operations: [exec, mmap_exec]
+    require: deny
+YAML
+
+# 2. Everything must be signed except the guest's own directories: a memfd
+#    is not a verity file, so its exec is denied.
+kg_prep_key org
+cat >"$KG_STAGE/signed-only.yaml" <<YAML
+keygate: 1
+policy: {name: enforce-memfd-signed, version: 1, mode: enforce, default: allow}
+anchors:
+  - {name: org, certificates: [keys/org.pem]}
+rules:
+  - name: everything-signed
+    operations: [exec]
+    require: signed
+    anchors: [org]
+  - name: system
+    operations: [exec]
+    paths: [/bin/, /sbin/, /usr/, /lib/, /lib64/, /kg/, /data/, /tmp/]
+    require: allow
+YAML

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# enforce-modules (host side): two small dependency-free modules of the
+# guest kernel (crc7 as .ko, crc-itu-t as .ko.xz), each staged once signed
+# with the organisation's key through fs-verity and once unsigned.
+. "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
+
+kg_prep_key org
+crc7=$(kg_prep_module crc7)
+crcitut=$(kg_prep_module crc-itu-t)
+mkdir -p "$KG_STAGE/mod/signed" "$KG_STAGE/mod/unsigned"
+for d in signed unsigned; do
+	xz -dc "$crc7" >"$KG_STAGE/mod/$d/crc7.ko"
+	cp "$crcitut" "$KG_STAGE/mod/$d/crc-itu-t.ko.xz"
+done
+kg_prep_sign mod/signed/crc7.ko org
+kg_prep_sign mod/signed/crc-itu-t.ko.xz org
+kg_prep_verity mod/unsigned/crc7.ko mod/unsigned/crc-itu-t.ko.xz
+
+cat >"$KG_STAGE/policy.yaml" <<YAML
+keygate: 1
+policy: {name: enforce-modules, version: 1, mode: enforce, default: allow}
+anchors:
+  - {name: org, certificates: [keys/org.pem]}
+rules:
+  - name: modules
+    operations: [module_file]
+    require: signed
+    anchors: [org]
+    log: all
+  - name: no-module-buffers
+    operations: [module_buffer]
+    require: deny
+YAML
+cat >"$KG_STAGE/buffers-allowed.yaml" <<YAML
+keygate: 1
+policy: {name: enforce-modules-buffers, version: 1, mode: enforce, default: allow}
+rules:
+  - name: module-buffers
+    operations: [module_buffer]
+    require: allow
+    log: all
+YAML
