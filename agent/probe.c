@@ -19,17 +19,17 @@
 #include <bpf/libbpf.h>
 #include <keyutils.h>
 
+/* Matches lsm/probe.bpf.c; the skeleton's bss refers to it by name. */
+struct keyring_lookup_args {
+	__u32 serial;
+	__u32 system_id;
+};
+
 #include "probe.skel.h"
 
 #define LSM_LIST_PATH "/sys/kernel/security/lsm"
 #define SECURITYFS_DIR "/sys/kernel/security"
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
-
-/* Matches struct keyring_lookup_args in lsm/probe.bpf.c. */
-struct keyring_lookup_args {
-	__u32 serial;
-	__u32 system_id;
-};
 
 struct kfunc_need {
 	const char *name;
@@ -142,34 +142,49 @@ static void check_btf(struct kg_probe_report *r)
 			   VMLINUX_BTF_PATH, strerror(errno));
 }
 
+/* Opens the probe object and loads only the program named prog_name. */
+static int probe_load_only(struct probe_bpf **out, const char *prog_name)
+{
+	struct bpf_program *prog;
+	struct probe_bpf *skel;
+	int err;
+
+	skel = probe_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, strcmp(bpf_program__name(prog), prog_name) == 0);
+	err = probe_bpf__load(skel);
+	if (err) {
+		probe_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
 /* Loads and attaches probe_file_open, then opens a file to see it run. */
 static void check_lsm_load(struct kg_probe_report *r)
 {
 	struct kg_probe_check *c = add_check(r, "lsm-load", true);
 	struct bpf_link *link = NULL;
-	struct probe_bpf *skel;
+	struct probe_bpf *skel = NULL;
 	int err, fd;
 
 	if (geteuid() != 0) {
 		set_result(c, false, "not checked: loading a BPF LSM program needs root");
 		return;
 	}
-	skel = probe_bpf__open();
-	if (!skel) {
-		set_result(c, false, "cannot open the probe BPF object: %s", strerror(errno));
-		return;
-	}
-	bpf_program__set_autoload(skel->progs.probe_keyring_lookup, false);
-	err = probe_bpf__load(skel);
+	err = probe_load_only(&skel, "probe_file_open");
 	if (err == -EPERM) {
 		set_result(c, false, "the kernel refused BPF_PROG_LOAD of an LSM program (EPERM): "
 				     "BPF LSM programs cannot be loaded on this kernel");
-		goto out;
+		return;
 	}
 	if (err) {
 		set_result(c, false, "BPF_PROG_LOAD of probe_file_open failed: %s "
 				     "(keygate -d probe shows the verifier log)", strerror(-err));
-		goto out;
+		return;
 	}
 	link = bpf_program__attach_lsm(skel->progs.probe_file_open);
 	if (!link) {
@@ -207,30 +222,68 @@ static void check_kfuncs(struct kg_probe_report *r, const struct btf *vmlinux, i
 	}
 }
 
-int kg_probe_keyring_lookup(uint32_t serial, uint32_t system_id, int *found,
-			    uint64_t *keys_put)
+static int keyring_lookup_syscall(const struct keyring_lookup_args *args,
+				  struct kg_keyring_lookup *res)
 {
-	struct keyring_lookup_args args = { .serial = serial, .system_id = system_id };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(*args));
 	struct probe_bpf *skel;
 	int err;
 
-	skel = probe_bpf__open();
-	if (!skel)
-		return -errno;
-	bpf_program__set_autoload(skel->progs.probe_file_open, false);
-	err = probe_bpf__load(skel);
+	err = probe_load_only(&skel, "probe_keyring_lookup");
 	if (err)
-		goto out;
+		return err;
 	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.probe_keyring_lookup), &opts);
 	if (err) {
 		err = -errno;
 		goto out;
 	}
-	*found = skel->data->lookup_found;
-	*keys_put = skel->bss->keys_put;
+	res->found = skel->data->lookup_found;
+	res->keys_put = skel->bss->keys_put;
+	res->via = "syscall program";
 out:
 	probe_bpf__destroy(skel);
+	return err;
+}
+
+static int keyring_lookup_lsm(const struct keyring_lookup_args *args,
+			      struct kg_keyring_lookup *res)
+{
+	struct bpf_link *link = NULL;
+	struct probe_bpf *skel;
+	int err, fd;
+
+	err = probe_load_only(&skel, "probe_keyring_lookup_on_open");
+	if (err)
+		return err;
+	skel->bss->lookup_request.serial = args->serial;
+	skel->bss->lookup_request.system_id = args->system_id;
+	skel->bss->lookup_tgid = (__u32)getpid();
+	link = bpf_program__attach_lsm(skel->progs.probe_keyring_lookup_on_open);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	res->found = skel->data->lookup_found;
+	res->keys_put = skel->bss->keys_put;
+	res->via = "lsm.s/file_open program";
+out:
+	bpf_link__destroy(link);
+	probe_bpf__destroy(skel);
+	return err;
+}
+
+int kg_probe_keyring_lookup(uint32_t serial, uint32_t system_id, struct kg_keyring_lookup *res)
+{
+	struct keyring_lookup_args args = { .serial = serial, .system_id = system_id };
+	int err;
+
+	err = keyring_lookup_syscall(&args, res);
+	/* EACCES: "calling kernel function ... is not allowed" in syscall programs. */
+	if (err == -EACCES || err == -EINVAL)
+		err = keyring_lookup_lsm(&args, res);
 	return err;
 }
 
@@ -238,9 +291,9 @@ out:
 static void check_keyring_lookup(struct kg_probe_report *r, const struct btf *vmlinux)
 {
 	struct kg_probe_check *c = add_check(r, "keyring-lookup", false);
+	struct kg_keyring_lookup res = { .found = -1 };
 	key_serial_t ring;
-	uint64_t keys_put = 0;
-	int found = -1, err;
+	int err;
 
 	if (!vmlinux || btf__find_by_name_kind(vmlinux, "bpf_lookup_user_key", BTF_KIND_FUNC) < 0 ||
 	    btf__find_by_name_kind(vmlinux, "bpf_key_put", BTF_KIND_FUNC) < 0) {
@@ -256,16 +309,16 @@ static void check_keyring_lookup(struct kg_probe_report *r, const struct btf *vm
 		set_result(c, false, "cannot create a test keyring: %s", strerror(errno));
 		return;
 	}
-	err = kg_probe_keyring_lookup((uint32_t)ring, 0, &found, &keys_put);
+	err = kg_probe_keyring_lookup((uint32_t)ring, 0, &res);
 	if (err)
-		set_result(c, false, "running probe_keyring_lookup (BPF_PROG_TEST_RUN) failed: %s",
+		set_result(c, false, "loading or running the key lookup program failed: %s",
 			   strerror(-err));
-	else if (found != 1 || keys_put != 1)
+	else if (res.found != 1 || res.keys_put != 1)
 		set_result(c, false, "bpf_lookup_user_key(%d) found=%d, bpf_key_put calls=%llu",
-			   ring, found, (unsigned long long)keys_put);
+			   ring, res.found, (unsigned long long)res.keys_put);
 	else
-		set_result(c, true, "a syscall program looked up keyring %d by serial and "
-				    "released it", ring);
+		set_result(c, true, "the %s looked up keyring %d by serial and released it",
+			   res.via, ring);
 	keyctl_invalidate(ring);
 }
 

@@ -34,14 +34,20 @@ struct kg_probe_report {
  */
 int kg_probe_run(struct kg_probe_report *report, bool verbose);
 
+struct kg_keyring_lookup {
+	int found;          /* 1 the kernel found the key, 0 not */
+	uint64_t keys_put;  /* bpf_key_put calls the program made */
+	const char *via;    /* which kind of program did the lookup */
+};
+
 /*
- * Runs lsm/probe.bpf.c's probe_keyring_lookup once with BPF_PROG_TEST_RUN:
- * bpf_lookup_user_key(serial, 0), or bpf_lookup_system_key(system_id) when
- * serial is 0. *found is 1 or 0; *keys_put counts bpf_key_put calls.
- * Needs root. Returns 0 or -errno.
+ * Asks lsm/probe.bpf.c to look up a key once: bpf_lookup_user_key(serial, 0),
+ * or bpf_lookup_system_key(system_id) when serial is 0. Uses the syscall
+ * program with BPF_PROG_TEST_RUN where the kernel allows key kfuncs there,
+ * else the sleepable file_open program triggered by one open(). Needs root.
+ * Returns 0 or -errno.
  */
-int kg_probe_keyring_lookup(uint32_t serial, uint32_t system_id, int *found,
-			    uint64_t *keys_put);
+int kg_probe_keyring_lookup(uint32_t serial, uint32_t system_id, struct kg_keyring_lookup *res);
 
 /* The named check, or NULL. */
 const struct kg_probe_check *kg_probe_find(const struct kg_probe_report *report,

@@ -7,7 +7,9 @@
  *   and attaching it is the trial that tells whether BPF LSM works at all.
  * probe_keyring_lookup: a SEC("syscall") program run with BPF_PROG_TEST_RUN;
  *   it looks up the keyring whose serial the caller passes, records the
- *   result in bss for userspace, and releases the key.
+ *   result in global data for userspace, and releases the key.
+ * probe_keyring_lookup_on_open: the same lookup from a sleepable LSM hook,
+ *   for kernels that refuse key kfuncs in syscall programs.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -37,8 +39,7 @@ struct keyring_lookup_args {
 __s32 lookup_found = -1; /* 1 found, 0 not found */
 __u64 keys_put;
 
-SEC("syscall")
-int probe_keyring_lookup(struct keyring_lookup_args *args)
+static __always_inline void lookup_keyring(const struct keyring_lookup_args *args)
 {
 	struct bpf_key *key;
 
@@ -48,10 +49,35 @@ int probe_keyring_lookup(struct keyring_lookup_args *args)
 		key = bpf_lookup_system_key(args->system_id);
 	if (!key) {
 		lookup_found = 0;
-		return 0;
+		return;
 	}
 	lookup_found = 1;
 	bpf_key_put(key);
 	keys_put++;
+}
+
+SEC("syscall")
+int probe_keyring_lookup(struct keyring_lookup_args *args)
+{
+	lookup_keyring(args);
 	return 0;
+}
+
+/*
+ * Kernels before 6.13 or so allow the key kfuncs only in tracing and LSM
+ * programs, not in syscall ones: there the same lookup runs from a
+ * sleepable file_open hook, once, in the process that asked (lookup_tgid)
+ * with the request it left in lookup_request.
+ */
+__u32 lookup_tgid;
+struct keyring_lookup_args lookup_request;
+
+SEC("lsm.s/file_open")
+int BPF_PROG(probe_keyring_lookup_on_open, struct file *file, int ret)
+{
+	if (lookup_tgid == 0 || (bpf_get_current_pid_tgid() >> 32) != lookup_tgid ||
+	    lookup_found != -1)
+		return ret;
+	lookup_keyring(&lookup_request);
+	return ret;
 }

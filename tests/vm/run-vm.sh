@@ -1,0 +1,271 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+#
+# run-vm.sh - keygate's VM test tier. Boots a Debian kernel in qemu (TCG)
+# once and runs a batch of scenario scripts inside; see tests/vm/README.md.
+#
+#   tests/vm/run-vm.sh [--build DIR] [--kernel 6.12|6.1|unstable] [--strict]
+#                      [--no-build] [--timeout SECONDS] [-v] [SCENARIO.sh ...]
+#
+# Without scenarios it runs every tests/vm/scenarios/*.sh (except NAME.prep.sh
+# host hooks and *-lib.sh shared code). Prints one line
+# per scenario and "vm: N passed, N failed"; exits 1 if any failed or none ran.
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+vmdir=$src/tests/vm
+build=$src/build
+kernel=${KEYGATE_VM_KERNEL:-6.12}
+cache=${KEYGATE_VM_CACHE:-/var/cache/keygate/vm}
+strict=0
+do_build=1
+default_timeout=180
+verbose=0
+scenarios=()
+
+usage() {
+	sed -n '4,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	exit "$1"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--strict) strict=1; shift ;;
+	--no-build) do_build=0; shift ;;
+	--timeout) default_timeout=$2; shift 2 ;;
+	-v | --verbose) verbose=1; shift ;;
+	-h | --help) usage 0 ;;
+	-*) echo "run-vm: unknown option $1" >&2; usage 2 ;;
+	*) scenarios+=("$1"); shift ;;
+	esac
+done
+
+die() { echo "run-vm: FAIL: $*" >&2; echo "vm: 0 passed, 1 failed"; exit 1; }
+
+build=$(cd "$build" 2>/dev/null && pwd) || die "build directory not found (meson setup build first)"
+[ -f "$build/build.ninja" ] || die "$build is not a meson build directory"
+if [ ${#scenarios[@]} -eq 0 ]; then
+	# NAME.prep.sh are host hooks and *-lib.sh shared code, not scenarios.
+	for f in "$vmdir"/scenarios/*.sh; do
+		case $f in *.prep.sh | *-lib.sh) ;; *) scenarios+=("$f") ;; esac
+	done
+	[ ${#scenarios[@]} -gt 0 ] || die "no scenarios in $vmdir/scenarios"
+fi
+for tool in qemu-system-x86_64 mkfs.ext4 cpio gzip apt-get dpkg-deb busybox; do
+	command -v "$tool" >/dev/null || die "$tool not found; run scripts/install-deps.sh"
+done
+mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] ||
+	die "VM cache $cache is not writable (run as root or set KEYGATE_VM_CACHE)"
+
+if [ "$do_build" = 1 ]; then
+	ninja -C "$build" >/dev/null || die "ninja -C $build failed"
+fi
+keygate=$build/agent/keygate
+[ -x "$keygate" ] || die "$keygate not built"
+
+work=$build/tests/vm/work
+rm -rf "$work"
+mkdir -p "$work/root" "$work/stage"
+
+# --- kernel -----------------------------------------------------------------
+kernel_env=$("$vmdir/fetch-kernel.sh" "$cache" "$kernel") || die "could not fetch the $kernel kernel"
+eval "$kernel_env"
+[ -f "$KG_VMLINUZ" ] || die "kernel image $KG_VMLINUZ missing"
+
+# The module tree is big and changes only with the kernel: its own
+# compressed cpio, cached, concatenated with the small per-run one (the
+# kernel unpacks concatenated archives in order).
+modules_cpio=$cache/initramfs/modules-v2-$KG_KERNEL_KEY.cpio.gz
+if [ ! -f "$modules_cpio" ]; then
+	mkdir -p "$cache/initramfs"
+	(cd "$(dirname "$(dirname "$(dirname "$KG_MODULES_DIR")")")" &&
+		{ echo lib; echo lib/modules; find lib/modules/"$KG_KERNEL_VERSION"; } |
+			cpio -o -H newc --quiet | gzip -1) \
+		>"$modules_cpio.tmp" || die "cannot pack the module tree"
+	mv "$modules_cpio.tmp" "$modules_cpio"
+fi
+
+# --- initramfs: busybox, keygate, tools and their libraries ------------------
+root=$work/root
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,proc,sys,dev,tmp,data,root,etc,kg/scenarios,lib/modules}
+
+copy_libs() {
+	ldd "$1" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*' | sort -u | while read -r lib; do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# install_bin SOURCE DEST: copies an executable and every library it needs.
+install_bin() {
+	[ -x "$1" ] || die "guest tool $1 is missing (not built or not installed)"
+	mkdir -p "$root$(dirname "$2")"
+	cp -L "$1" "$root$2"
+	copy_libs "$1"
+}
+
+cp "$(command -v busybox)" "$root/bin/busybox"
+install_bin "$keygate" /usr/sbin/keygate
+install_bin "$(command -v bpftool || echo /usr/sbin/bpftool)" /usr/sbin/bpftool
+install_bin /usr/bin/keyctl /usr/bin/keyctl
+install_bin /usr/bin/fsverity /usr/bin/fsverity
+install_bin /usr/bin/setfattr /usr/bin/setfattr
+install_bin /usr/bin/getfattr /usr/bin/getfattr
+install_bin /usr/bin/xz /usr/bin/xz
+install_bin /bin/kmod /usr/bin/kmod
+for t in insmod modprobe rmmod lsmod modinfo depmod; do
+	ln -sf ../bin/kmod "$root/usr/sbin/$t"
+done
+# Helper binaries other parts of the project build for scenarios.
+while read -r line; do
+	line=${line%%#*}
+	line=$(echo "$line" | tr -d '[:space:]')
+	[ -n "$line" ] || continue
+	case $line in /*) path=$line ;; *) path=$build/$line ;; esac
+	install_bin "$path" "/usr/local/bin/$(basename "$path")"
+done <"$vmdir/guest-tools.txt"
+# Busybox applets last, and only where no real tool of that name exists.
+for applet in $(busybox --list); do
+	[ "$applet" = busybox ] && continue
+	found=0
+	for d in usr/local/bin usr/sbin usr/bin sbin bin; do
+		[ -e "$root/$d/$applet" ] && found=1 && break
+	done
+	[ "$found" = 1 ] || ln -s busybox "$root/bin/$applet"
+done
+cp "$vmdir/guest-init.sh" "$root/init"
+chmod 755 "$root/init"
+cp "$vmdir/lib.sh" "$root/kg/lib.sh"
+
+# --- scenarios and their host-side preparation -------------------------------
+declare -A result reason
+names=()
+: >"$root/kg/batch"
+for script in "${scenarios[@]}"; do
+	[ -f "$script" ] || die "scenario $script not found"
+	case $script in *.prep.sh | *-lib.sh) continue ;; esac
+	name=$(basename "$script" .sh)
+	names+=("$name")
+	cp "$script" "$root/kg/scenarios/$name.sh"
+	# Shared scenario code next to it, sourced as /kg/scenarios/X-lib.sh.
+	for lib in "$(dirname "$script")"/*-lib.sh; do
+		[ -f "$lib" ] && cp "$lib" "$root/kg/scenarios/"
+	done
+	limit=$(sed -n 's/^# kg-timeout: *\([0-9]\+\).*/\1/p' "$script" | head -n1)
+	limit=${limit:-$default_timeout}
+	prep=$(dirname "$script")/$name.prep.sh
+	mkdir -p "$work/stage/$name"
+	if [ -f "$prep" ]; then
+		if ! KG_STAGE=$work/stage/$name KG_BUILD=$build KG_SRC=$src \
+			KG_KERNEL_VERSION=$KG_KERNEL_VERSION KG_MODULES_DIR=$KG_MODULES_DIR \
+			KG_KBUILD=$KG_KBUILD bash "$prep" >"$work/prep-$name.log" 2>&1; then
+			result[$name]=FAIL
+			reason[$name]="host prep hook $prep failed"
+			continue
+		fi
+	fi
+	echo "$name $limit" >>"$root/kg/batch"
+	total_limit=$((${total_limit:-0} + limit))
+done
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/tools.cpio.gz"
+cat "$modules_cpio" "$work/tools.cpio.gz" >"$work/initrd.gz"
+
+stage_kb=$(du -sk "$work/stage" | cut -f1)
+image_mb=$((stage_kb * 2 / 1024 + 128))
+mkfs.ext4 -q -F -b 4096 -O verity -L kgdata -d "$work/stage" "$work/data.img" "${image_mb}M" ||
+	die "mkfs.ext4 of the data image failed"
+
+# --- boot ----------------------------------------------------------------------
+console=$work/console.log
+overall=$((${total_limit:-0} + 120))
+echo "vm: booting $KG_KERNEL_VERSION (qemu TCG) for ${#names[@]} scenario(s); console in $console"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 -nographic -no-reboot
+	-kernel "$KG_VMLINUZ" -initrd "$work/initrd.gz"
+	-append "console=ttyS0 panic=-1 quiet loglevel=4"
+	-drive "file=$work/data.img,if=virtio,format=raw")
+start=$(date +%s)
+set +e
+if [ "$verbose" = 1 ]; then
+	timeout -s KILL "$overall" "${qemu[@]}" </dev/null 2>&1 | tee "$console"
+else
+	timeout -s KILL "$overall" "${qemu[@]}" </dev/null >"$console" 2>&1
+fi
+set -e
+elapsed=$(($(date +%s) - start))
+tr -d '\r' <"$console" >"$console.txt"
+
+# --- results -------------------------------------------------------------------
+guest_ok=1
+if ! grep -q '^KG-BOOTED' "$console.txt"; then
+	echo "vm: the guest never reached /init; console output:"
+	tail -n 60 "$console.txt"
+	guest_ok=0
+elif ! grep -q '^KG-DONE' "$console.txt"; then
+	echo "vm: the guest did not finish the batch within ${overall}s (or crashed); console tail:"
+	tail -n 60 "$console.txt"
+	guest_ok=0
+else
+	echo "vm: guest $(sed -n 's/^KG-BOOTED //p' "$console.txt" | head -n1) ran the batch in ${elapsed}s"
+fi
+grep -q '^KG-ERROR' "$console.txt" && grep '^KG-ERROR' "$console.txt"
+
+passed=0 failed=0 skipped=0
+for name in "${names[@]}"; do
+	if [ -z "${result[$name]:-}" ]; then
+		line=$(grep -m1 "^KG-RESULT $name " "$console.txt" | cut -d' ' -f3- || true)
+		result[$name]=${line%% *}
+		reason[$name]=$( [ "$line" = "${line#* }" ] || echo "${line#* }")
+		if [ -z "$line" ]; then
+			result[$name]=FAIL
+			reason[$name]="no result line (guest $([ $guest_ok = 1 ] && echo "finished" || echo "did not finish"))"
+		fi
+	fi
+	log=$(sed -n "/^KG-LOG-BEGIN $name\$/,/^KG-LOG-END $name\$/p" "$console.txt" | sed '1d;$d')
+	status=${result[$name]}
+	# Scenarios print "KG-JSON <document>" for output the host must parse.
+	if [ "$status" = PASS ] && ! echo "$log" | sed -n 's/^KG-JSON //p' |
+		python3 -c 'import json, sys
+for line in sys.stdin:
+    json.loads(line)'; then
+		status=FAIL
+		reason[$name]="a KG-JSON line is not valid JSON"
+	fi
+	if [ "$status" = SKIP ] && [ "$strict" = 1 ]; then
+		status=FAIL
+		reason[$name]="skipped in --strict mode: ${reason[$name]}"
+	fi
+	case $status in
+	PASS)
+		passed=$((passed + 1))
+		echo "vm: PASS $name"
+		if [ "$verbose" = 1 ]; then echo "$log" | sed 's/^/    /'; else echo "$log" | grep '^kg: ' | sed 's/^/    /' || true; fi
+		;;
+	SKIP)
+		skipped=$((skipped + 1))
+		echo "vm: SKIP $name: ${reason[$name]}"
+		;;
+	*)
+		failed=$((failed + 1))
+		echo "vm: FAIL $name: ${reason[$name]}"
+		if [ -f "$work/prep-$name.log" ] && [ "${reason[$name]}" != "${reason[$name]#host prep}" ]; then
+			echo "    --- host prep output ---"
+			sed 's/^/    /' "$work/prep-$name.log"
+		fi
+		if [ -n "$log" ]; then
+			echo "    --- guest output of $name ---"
+			echo "$log" | sed 's/^/    /'
+		fi
+		;;
+	esac
+done
+
+if [ "$failed" -gt 0 ] && [ "$guest_ok" = 1 ]; then
+	echo "vm: kernel messages:"
+	grep -vE '^(KG-|kg: )' "$console.txt" | grep -E 'BUG|WARNING|Oops|panic|bpf|keygate' | tail -n 20 | sed 's/^/    /' || true
+fi
+echo "vm: $passed passed, $failed failed${skipped:+, $skipped skipped}"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
