@@ -1,11 +1,357 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-// Placeholder until the owning issue lands; replaced by its implementation.
+/*
+ * cmd_run.c - `keygate run [--policy PATH]... [--log FILE|-]
+ * [--no-linux-audit]`: the agent. Compiles the policy, checks the kernel,
+ * resolves trust anchors, loads and attaches the LSM programs, then
+ * reports decisions on stdout (a human line each, a JSON line each with
+ * -j) until SIGINT/SIGTERM, when it detaches everything and exits 0.
+ * SIGHUP reloads the policy (an invalid one keeps the old in force);
+ * SIGUSR1 reopens the log file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "audit.h"
 #include "cli.h"
+#include "keyrings.h"
+#include "loader.h"
+#include "probe.h"
+
+#define POLL_TIMEOUT_MS 100
+
+/* A policy in force (or just replaced) with the keyrings made for it. */
+struct active_policy {
+	struct kg_compiled_policy *policy;
+	struct kg_keyrings keyrings;
+	uint32_t generation;
+};
+
+struct agent {
+	const char **policy_paths;
+	size_t n_policy_paths;
+	struct kg_loader *loader;
+	struct kg_audit *audit;
+	struct active_policy current;
+	/* The policy replaced by the last reload: events still in the ring
+	 * buffer may have been decided by it. */
+	struct active_policy previous;
+	uint64_t drops_reported;
+	char host[256];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: keygate [-j] [-d] run [--policy PATH]... [--log FILE|-] [--no-linux-audit]\n"
+		"\n"
+		"Enforces the policy (files or directories, merged in order; the built-in\n"
+		"default without --policy) until SIGINT or SIGTERM. SIGHUP reloads the\n"
+		"policy, SIGUSR1 reopens the log file. Decisions are printed on stdout\n"
+		"(JSON lines with -j) and written to the audit log (default %s;\n"
+		"'-' for none).\n",
+		KG_DEFAULT_LOG_PATH);
+}
+
+static int load_policy(const struct agent *a, struct kg_compiled_policy **out)
+{
+	struct kg_diagnostics diags = { 0 };
+	int err;
+
+	if (a->n_policy_paths)
+		err = kg_policy_load(a->policy_paths, a->n_policy_paths, out, &diags);
+	else
+		err = kg_policy_load_default(out, &diags);
+	kg_diagnostics_print(&diags, stderr);
+	kg_diagnostics_free(&diags);
+	if (err == -EINVAL)
+		cli_error("the policy is invalid (see the messages above)");
+	else if (err)
+		cli_error("loading the policy failed: %s", strerror(-err));
+	return err;
+}
+
+static bool policy_needs_signatures(const struct kg_compiled_policy *p)
+{
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].requirement == KG_REQ_SIGNED)
+			return true;
+	return false;
+}
+
+/*
+ * The first probe check that stops this policy from being enforced: a
+ * required check, any kfunc (the programs reference every one of them),
+ * and fs-verity when a rule verifies signatures.
+ */
+static const struct kg_probe_check *enforcement_blocker(const struct kg_probe_report *r,
+							 const struct kg_compiled_policy *p)
+{
+	for (int i = 0; i < r->count; i++) {
+		const struct kg_probe_check *c = &r->checks[i];
+
+		if (c->ok)
+			continue;
+		if (c->required || strncmp(c->name, "kfunc:", 6) == 0 ||
+		    (strcmp(c->name, "fs-verity") == 0 && policy_needs_signatures(p)))
+			return c;
+	}
+	return NULL;
+}
+
+static int check_kernel(const struct kg_compiled_policy *p)
+{
+	const struct kg_probe_check *blocker;
+	struct kg_probe_report report;
+	int err;
+
+	err = kg_probe_run(&report, cli.debug);
+	if (err) {
+		cli_error("probing the kernel failed: %s", strerror(-err));
+		return KG_EXIT_CANNOT_ENFORCE;
+	}
+	blocker = enforcement_blocker(&report, p);
+	if (!blocker)
+		return 0;
+	if (kg_policy_is_audit_only(p)) {
+		fprintf(stderr, "keygate: warning: %s: %s; the policy is audit-only, trying anyway\n",
+			blocker->name, blocker->detail);
+		return 0;
+	}
+	cli_error("this kernel cannot enforce policy %s: %s: %s", p->name, blocker->name,
+		  blocker->detail);
+	return KG_EXIT_CANNOT_ENFORCE;
+}
+
+static void active_policy_free(struct active_policy *ap)
+{
+	kg_keyrings_release(&ap->keyrings);
+	kg_policy_free(ap->policy);
+	memset(ap, 0, sizeof(*ap));
+}
+
+static const struct kg_compiled_policy *policy_for(const struct agent *a, uint32_t generation)
+{
+	if (a->previous.policy && a->previous.generation == generation)
+		return a->previous.policy;
+	return a->current.policy;
+}
+
+static int on_event(void *ctx, const struct kg_event *ev)
+{
+	struct agent *a = ctx;
+	const struct kg_compiled_policy *p = policy_for(a, ev->generation);
+
+	kg_audit_decision(a->audit, ev, p);
+	if (cli.json) {
+		struct json_writer w;
+
+		json_init(&w, stdout, false);
+		kg_event_write_json(&w, ev, p, a->host);
+		fputc('\n', stdout);
+	} else {
+		char line[2048];
+
+		kg_event_format_human(line, sizeof(line), ev, p);
+		printf("%s\n", line);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static void print_enforcing(const struct agent *a)
+{
+	const struct kg_compiled_policy *p = a->current.policy;
+	char digest[2 * KG_POLICY_DIGEST_LEN + 1];
+
+	for (int i = 0; i < KG_POLICY_DIGEST_LEN; i++)
+		snprintf(digest + 2 * i, 3, "%02x", p->digest[i]);
+	fprintf(stderr,
+		"keygate: enforcing policy %s version %llu (digest %s), %d programs attached\n",
+		p->name, (unsigned long long)p->version, digest, kg_loader_attached(a->loader));
+}
+
+/* SIGHUP: the new policy replaces the old only when all of it is ready. */
+static void reload(struct agent *a)
+{
+	struct active_policy next = { 0 };
+	char result[256];
+	int err;
+
+	err = load_policy(a, &next.policy);
+	if (!err)
+		err = kg_keyrings_resolve(next.policy, &next.keyrings);
+	if (!err)
+		err = kg_loader_apply(a->loader, next.policy, &next.generation);
+	if (err) {
+		snprintf(result, sizeof(result), "rejected: %s; the old policy stays in force",
+			 err == -EINVAL ? "invalid policy" : strerror(-err));
+		fprintf(stderr, "keygate: reload %s\n", result);
+		kg_audit_policy_change(a->audit, a->current.policy, next.policy, result);
+		active_policy_free(&next);
+		return;
+	}
+	kg_audit_policy_change(a->audit, a->current.policy, next.policy, "applied");
+	active_policy_free(&a->previous);
+	a->previous = a->current;
+	/* The old policy's keyrings go now: the programs no longer use them. */
+	kg_keyrings_release(&a->previous.keyrings);
+	a->current = next;
+	print_enforcing(a);
+}
+
+static void report_drops(struct agent *a)
+{
+	struct kg_counters counters;
+
+	if (kg_loader_counters(a->loader, &counters) || counters.events_dropped == a->drops_reported)
+		return;
+	kg_audit_ring_losses(a->audit, counters.events_dropped);
+	fprintf(stderr, "keygate: %llu decision events lost so far (ring buffer full)\n",
+		(unsigned long long)counters.events_dropped);
+	a->drops_reported = counters.events_dropped;
+}
+
+/* Returns true when the agent should stop. */
+static bool handle_signals(struct agent *a, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(a);
+			break;
+		case SIGUSR1:
+			kg_audit_reopen(a->audit);
+			break;
+		default:
+			return true;
+		}
+	}
+	return false;
+}
+
+static int event_loop(struct agent *a, int sfd)
+{
+	int err;
+
+	for (;;) {
+		err = kg_loader_poll(a->loader, POLL_TIMEOUT_MS, on_event, a);
+		if (err && err != -EINTR)
+			return KG_EXIT_FAILURE;
+		report_drops(a);
+		if (handle_signals(a, sfd))
+			return KG_EXIT_OK;
+	}
+}
+
+static int parse_args(struct agent *a, struct kg_audit_options *opts, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "policy", required_argument, NULL, 'P' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "no-linux-audit", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'P':
+			a->policy_paths[a->n_policy_paths++] = optarg;
+			break;
+		case 'l':
+			opts->log_path = optarg;
+			break;
+		case 'A':
+			opts->linux_audit = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return KG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_error("run: unexpected argument '%s'", argv[optind]);
+		return KG_EXIT_USAGE;
+	}
+	return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("run: not implemented yet");
-	return KG_EXIT_FAILURE;
+	struct kg_audit_options audit_opts = { .linux_audit = true, .journald = true };
+	struct agent a = { 0 };
+	sigset_t signals;
+	int sfd = -1;
+	int ret;
+
+	a.policy_paths = calloc(argc, sizeof(*a.policy_paths));
+	if (!a.policy_paths)
+		return KG_EXIT_FAILURE;
+	ret = parse_args(&a, &audit_opts, argc, argv);
+	if (ret) {
+		ret = ret < 0 ? KG_EXIT_OK : ret;
+		goto out;
+	}
+	if (gethostname(a.host, sizeof(a.host) - 1))
+		snprintf(a.host, sizeof(a.host), "unknown");
+
+	/* Signals arrive through a descriptor: no work in signal handlers. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGHUP);
+	sigaddset(&signals, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &signals, NULL);
+	sfd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+	ret = KG_EXIT_FAILURE;
+	if (sfd < 0) {
+		cli_error("run: signalfd failed: %s", strerror(errno));
+		goto out;
+	}
+
+	if (load_policy(&a, &a.current.policy))
+		goto out;
+	ret = check_kernel(a.current.policy);
+	if (ret)
+		goto out;
+	ret = KG_EXIT_FAILURE;
+	if (kg_keyrings_resolve(a.current.policy, &a.current.keyrings))
+		goto out;
+	if (kg_audit_open(&a.audit, &audit_opts))
+		goto out;
+	if (kg_loader_open(&a.loader, a.current.policy->sig_xattr))
+		goto out;
+	if (kg_loader_apply(a.loader, a.current.policy, &a.current.generation))
+		goto out;
+	kg_audit_agent_start(a.audit, a.current.policy);
+	print_enforcing(&a);
+
+	ret = event_loop(&a, sfd);
+
+	kg_loader_close(a.loader);
+	a.loader = NULL;
+	kg_audit_agent_stop(a.audit, a.current.policy);
+out:
+	kg_loader_close(a.loader);
+	if (a.audit)
+		kg_audit_close(a.audit);
+	active_policy_free(&a.previous);
+	active_policy_free(&a.current);
+	if (sfd >= 0)
+		close(sfd);
+	free(a.policy_paths);
+	return ret;
 }

@@ -1,14 +1,824 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-// Placeholder; the enforcement issue replaces it.
+/*
+ * keygate.bpf.c - keygate's enforcement: BPF LSM programs that decide, per
+ * the policy in the maps, whether a file may be executed, mapped
+ * executable, opened or loaded into the kernel.
+ *
+ * Programs and the operations they decide:
+ *   keygate_bprm_check_security (sleepable)  exec of bprm->file
+ *   keygate_mmap_file (sleepable)            mmap_exec for PROT_EXEC file
+ *       mappings; for other file mappings it only prepares mprotect_exec
+ *       (resolves the rule, verifies, records the result, never denies)
+ *   keygate_file_mprotect (not sleepable)    mprotect_exec: adding PROT_EXEC
+ *       to a file mapping. No path and no crypto here: it decides from what
+ *       keygate_mmap_file recorded for the inode under the current policy.
+ *       A mapping made before that policy took effect has no record and is
+ *       treated as unverifiable: reason internal_error, error -ENODATA.
+ *   keygate_file_open (sleepable)            open_read (not exec opens)
+ *   keygate_kernel_read_file (sleepable)     module_file, firmware, kexec
+ *   keygate_kernel_load_data (not sleepable) module_buffer, and firmware /
+ *       kexec images handed over in a buffer: no file, so only the rule of
+ *       the "everything" scope applies and a `signed` rule fails (no_file)
+ *   keygate_inode_[post_]setxattr / keygate_inode_[post_]removexattr (not
+ *       sleepable) never deny; drop the inode's cached verdicts
+ *
+ * Fail closed: under a rule whose failure action is deny, every error on a
+ * covered operation denies with -EPERM and a reason: a keyring that cannot
+ * be looked up (keyring_gone, the other anchors are still tried), an xattr
+ * read error, a path that cannot be resolved, no scratch memory, a rule
+ * index outside the map (internal_error, errno in the event). A full ring
+ * buffer never changes a decision: the event is counted in
+ * counters.events_dropped. A full verdict cache only costs a re-verify.
+ * With no policy loaded (active_generation 0) everything is allowed.
+ */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+
 #include "keygate_abi.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define MAX_ERRNO 4095
+#define KG_D_PATH_BYTES 4096 /* PATH_MAX: what bpf_d_path may produce */
+#define FSVERITY_MAGIC_LEN 8
+/* "FSVerity", le16 algorithm, le16 digest size: what `fsverity sign` signs */
+#define FSVERITY_HEADER_LEN (FSVERITY_MAGIC_LEN + 4)
+#define KG_RINGBUF_BYTES (1 << 20)
+
+struct mnt_idmap;
+
+extern int bpf_get_fsverity_digest(struct file *file, struct bpf_dynptr *digest_p) __ksym;
+extern int bpf_get_file_xattr(struct file *file, const char *name__str,
+			      struct bpf_dynptr *value_p) __ksym;
+extern int bpf_verify_pkcs7_signature(struct bpf_dynptr *data_p, struct bpf_dynptr *sig_p,
+				      struct bpf_key *trusted_keyring) __ksym;
+extern struct bpf_key *bpf_lookup_user_key(__u32 serial, __u64 flags) __ksym;
+extern struct bpf_key *bpf_lookup_system_key(__u64 id) __ksym;
+extern void bpf_key_put(struct bpf_key *key) __ksym;
+
+/* Per-task working memory of the sleepable programs. Task storage rather
+ * than a per-CPU array: a sleepable program can be preempted mid-hook and
+ * another task on the same CPU would overwrite a per-CPU buffer. */
+struct kg_scratch {
+	char path[KG_D_PATH_BYTES];
+	struct kg_path_key key;
+	struct kg_revoked_key revoked;
+	__u8 formatted_digest[FSVERITY_HEADER_LEN + KG_DIGEST_MAX];
+	__u8 sig[KG_SIG_MAX];
+};
+
+/* Which scope prefix lengths exist in a slot: bit n set when path_rules
+ * holds a key of length n, so the walk skips lookups that cannot hit.
+ * Filled by the agent (agent/loader.c) from the compiled path entries. */
+struct kg_path_lengths {
+	__u64 bits[4];
+};
+
+/* What keygate_mmap_file found for a later mprotect of the inode. */
+struct kg_mprotect_record {
+	__u32 generation;
+	__u32 rule;   /* rule deciding mprotect_exec at the mapped path */
+	__u32 reason; /* outcome of the verification when the rule is `signed` */
+	__s32 error;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KG_SLOTS);
+	__type(key, __u32);
+	__type(value, struct kg_policy_config);
+} policy_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KG_SLOTS * KG_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct kg_rule);
+} rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KG_SLOTS * KG_MAX_ANCHORS);
+	__type(key, __u32);
+	__type(value, struct kg_anchor);
+} anchors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KG_SLOTS * KG_MAX_PATHS);
+	__type(key, struct kg_path_key);
+	__type(value, struct kg_path_value);
+} path_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KG_SLOTS);
+	__type(key, __u32);
+	__type(value, struct kg_path_lengths);
+} path_lengths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KG_SLOTS * KG_MAX_REVOKED);
+	__type(key, struct kg_revoked_key);
+	__type(value, __u32);
+} revoked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, KG_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kg_inode_verdict);
+} verdict_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kg_mprotect_record);
+} mprotect_records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kg_scratch);
+} scratch SEC(".maps");
+
+/* 0: no policy. Written by the agent with one aligned 32-bit store. */
+__u32 active_generation;
+struct kg_counters counters;
+
+/* bpf_get_file_xattr wants its name as a constant string in read-only
+ * data, so the name is fixed when the object is loaded. */
+const volatile char sig_xattr[KG_XATTR_NAME_MAX] = KG_DEFAULT_SIG_XATTR;
+
+/* One decision in progress; copied into the event. */
+struct kg_decision {
+	__u32 generation;
+	__u32 slot;
+	__u32 op;
+	__u32 rule;
+	__u32 anchor;
+	__u32 reason;
+	__u32 verdict;
+	__s32 error;
+	long path_len; /* bpf_d_path's result: bytes with the NUL, or -errno */
+	__u32 have_digest;
+	__u32 log;
+};
+
+/* An earlier BPF LSM program's verdict, passed on unchanged (and kept in
+ * the range the verifier accepts for an LSM return value). */
+static __always_inline int earlier_verdict(int ret)
+{
+	return ret < -MAX_ERRNO || ret > 0 ? -EPERM : ret;
+}
+
+static __always_inline void decision_init(struct kg_decision *d, __u32 generation, __u32 op)
+{
+	d->generation = generation;
+	d->slot = generation & 1;
+	d->op = op;
+	d->rule = KG_RULE_NONE;
+	d->anchor = KG_ANCHOR_NONE;
+	d->reason = KG_REASON_NO_RULE;
+	d->verdict = KG_VERDICT_ALLOW;
+	d->error = 0;
+	d->path_len = 0;
+	d->have_digest = 0;
+	d->log = 0;
+}
+
+/* The requirement is not met: deny, or log and allow in audit. */
+static __always_inline void fail(struct kg_decision *d, __u32 on_failure, __u32 reason, __s32 error)
+{
+	d->reason = reason;
+	d->error = error;
+	d->verdict = on_failure == KG_FAIL_AUDIT ? KG_VERDICT_AUDIT : KG_VERDICT_DENY;
+	d->log = 1;
+}
+
+/* A failure before any rule is known follows the policy's mode. */
+static __always_inline void fail_by_mode(struct kg_decision *d, const struct kg_policy_config *cfg,
+					 __s32 error)
+{
+	fail(d, cfg->mode == KG_MODE_AUDIT ? KG_FAIL_AUDIT : KG_FAIL_DENY,
+	     KG_REASON_INTERNAL_ERROR, error);
+}
+
+static __always_inline void apply_default(struct kg_decision *d, const struct kg_policy_config *cfg)
+{
+	__u32 action = cfg->default_action[d->op & (KG_OP_COUNT - 1)];
+
+	d->reason = KG_REASON_NO_RULE;
+	if (action == KG_DEFAULT_DENY) {
+		d->verdict = KG_VERDICT_DENY;
+		d->log = 1;
+	} else if (action == KG_DEFAULT_AUDIT) {
+		d->verdict = KG_VERDICT_AUDIT;
+		d->log = 1;
+	}
+}
+
+static __always_inline void emit_event(const struct kg_decision *d, const struct kg_scratch *s,
+				       const struct inode *inode)
+{
+	struct kg_event *ev;
+	__u64 id;
+	long len;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&counters.events_dropped, 1);
+		return;
+	}
+	ev->time_boot_ns = bpf_ktime_get_boot_ns();
+	ev->dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
+	ev->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
+	ev->generation = d->generation;
+	ev->op = d->op;
+	ev->verdict = d->verdict;
+	ev->reason = d->reason;
+	ev->rule = d->rule;
+	ev->anchor = d->anchor;
+	ev->error = d->error;
+	id = bpf_get_current_pid_tgid();
+	ev->pid = (__u32)id;
+	ev->tgid = id >> 32;
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (s && d->have_digest) {
+		ev->digest_algo = *(const __u16 *)&s->formatted_digest[FSVERITY_MAGIC_LEN];
+		ev->digest_size = *(const __u16 *)&s->formatted_digest[FSVERITY_MAGIC_LEN + 2];
+		__builtin_memcpy(ev->digest, &s->formatted_digest[FSVERITY_HEADER_LEN], KG_DIGEST_MAX);
+	} else {
+		ev->digest_algo = 0;
+		ev->digest_size = 0;
+		__builtin_memset(ev->digest, 0, KG_DIGEST_MAX);
+	}
+	len = d->path_len - 1;
+	if (s && len > 0) {
+		if (len > KG_EVENT_PATH_MAX - 1)
+			len = KG_EVENT_PATH_MAX - 1;
+		__builtin_memcpy(ev->path, s->path, KG_EVENT_PATH_MAX);
+		ev->path[len & (KG_EVENT_PATH_MAX - 1)] = 0;
+		ev->path_len = len;
+	} else {
+		ev->path[0] = 0;
+		ev->path_len = 0;
+	}
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline int finish(const struct kg_decision *d, const struct kg_scratch *s,
+				  const struct inode *inode)
+{
+	if (d->verdict <= KG_VERDICT_AUDIT)
+		__sync_fetch_and_add(&counters.decisions[d->verdict], 1);
+	if (d->log)
+		emit_event(d, s, inode);
+	return d->verdict == KG_VERDICT_DENY ? -EPERM : 0;
+}
+
+/*
+ * The rule deciding `op` for the path in s->path: the len-0 scope, then
+ * every directory prefix (ending in '/'), then the whole path; the last
+ * scope found wins, the compiler having resolved inheritance already.
+ */
+static __always_inline __u32 resolve_rule(struct kg_scratch *s, __u32 slot, __u32 op)
+{
+	const struct kg_path_lengths *lengths;
+	const struct kg_path_value *value;
+	__u32 rule = KG_RULE_NONE;
+	__u32 i, len;
+	char c;
+
+	op &= KG_OP_COUNT - 1;
+	__builtin_memset(&s->key, 0, sizeof(s->key));
+	s->key.slot = slot;
+	value = bpf_map_lookup_elem(&path_rules, &s->key);
+	if (value)
+		rule = value->rule[op];
+	lengths = bpf_map_lookup_elem(&path_lengths, &slot);
+	if (!lengths)
+		return rule;
+	for (i = 0; i < KG_PATH_MAX; i++) {
+		c = s->path[i];
+		if (c == 0) {
+			len = i;
+			if (len && (lengths->bits[len >> 6] & (1ULL << (len & 63)))) {
+				s->key.len = len;
+				value = bpf_map_lookup_elem(&path_rules, &s->key);
+				if (value)
+					rule = value->rule[op];
+			}
+			break;
+		}
+		s->key.path[i] = c;
+		if (c != '/')
+			continue;
+		len = i + 1;
+		if (!(lengths->bits[len >> 6] & (1ULL << (len & 63))))
+			continue;
+		s->key.len = len;
+		value = bpf_map_lookup_elem(&path_rules, &s->key);
+		if (value)
+			rule = value->rule[op];
+	}
+	return rule;
+}
+
+static __always_inline __u32 pkcs7_failure_reason(long err)
+{
+	if (err == -EKEYREJECTED)
+		return KG_REASON_BAD_SIGNATURE;
+	if (err == -ENOKEY)
+		return KG_REASON_UNKNOWN_SIGNER;
+	return KG_REASON_MALFORMED_SIGNATURE;
+}
+
+/* Outcome when several anchors fail: the most telling reason wins. */
+static __always_inline __u32 reason_rank(__u32 reason)
+{
+	switch (reason) {
+	case KG_REASON_BAD_SIGNATURE:
+		return 4;
+	case KG_REASON_MALFORMED_SIGNATURE:
+		return 3;
+	case KG_REASON_UNKNOWN_SIGNER:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static __always_inline void cache_verified(struct inode *inode, __u32 generation, __u32 anchor)
+{
+	struct kg_inode_verdict *v;
+
+	v = bpf_inode_storage_get(&verdict_cache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v)
+		return;
+	v->generation = generation;
+	v->verified = 1;
+	v->anchor = anchor;
+}
+
+/*
+ * Requirement `signed`: the fs-verity digest of the file, formatted as
+ * `fsverity sign` signs it, must carry a PKCS#7 signature in the policy's
+ * xattr by a key in one of the rule's anchors, and must not be revoked.
+ */
+static __always_inline void verify_file(struct kg_decision *d, struct file *file,
+					struct inode *inode, const struct kg_rule *rule,
+					struct kg_scratch *s)
+{
+	struct bpf_dynptr digest_out, data, sig_out, sig;
+	const struct kg_inode_verdict *cached;
+	__u32 fail_reason = KG_REASON_KEYRING_GONE;
+	__s32 fail_error = -ENOKEY;
+	__u64 digest_size, sig_len;
+	struct kg_anchor *anchor;
+	struct bpf_key *key;
+	__u64 mask = rule->anchors;
+	__u32 i, index, reason;
+	long err;
+
+	cached = bpf_inode_storage_get(&verdict_cache, inode, 0, 0);
+	if (cached && cached->generation == d->generation && cached->verified &&
+	    cached->anchor < KG_MAX_ANCHORS && (mask & (1ULL << cached->anchor))) {
+		d->reason = KG_REASON_CACHE_HIT;
+		d->anchor = cached->anchor;
+		__sync_fetch_and_add(&counters.cache_hits, 1);
+		return;
+	}
+
+	__builtin_memcpy(s->formatted_digest, "FSVerity", FSVERITY_MAGIC_LEN);
+	bpf_dynptr_from_mem(&s->formatted_digest[FSVERITY_MAGIC_LEN], 4 + KG_DIGEST_MAX, 0,
+			    &digest_out);
+	/* Writes native u16 algorithm and size: little-endian on every
+	 * architecture keygate builds for, as the signed format wants. */
+	err = bpf_get_fsverity_digest(file, &digest_out);
+	if (err == -ENODATA) {
+		fail(d, rule->on_failure, KG_REASON_NOT_VERITY, 0);
+		return;
+	}
+	if (err < 0) {
+		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, err);
+		return;
+	}
+	digest_size = *(__u16 *)&s->formatted_digest[FSVERITY_MAGIC_LEN + 2];
+	if (digest_size > KG_DIGEST_MAX) {
+		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -ERANGE);
+		return;
+	}
+	d->have_digest = 1;
+
+	s->revoked.slot = d->slot;
+	s->revoked.digest_algo = *(__u16 *)&s->formatted_digest[FSVERITY_MAGIC_LEN];
+	s->revoked.digest_size = digest_size;
+	__builtin_memcpy(s->revoked.digest, &s->formatted_digest[FSVERITY_HEADER_LEN],
+			 KG_DIGEST_MAX);
+	if (bpf_map_lookup_elem(&revoked, &s->revoked)) {
+		fail(d, rule->on_failure, KG_REASON_REVOKED, 0);
+		return;
+	}
+
+	bpf_dynptr_from_mem(s->sig, KG_SIG_MAX, 0, &sig_out);
+	err = bpf_get_file_xattr(file, (const char *)sig_xattr, &sig_out);
+	if (err == -ENODATA) {
+		fail(d, rule->on_failure, KG_REASON_NO_SIGNATURE, 0);
+		return;
+	}
+	if (err == -ERANGE || err == 0) { /* larger than KG_SIG_MAX, or empty */
+		fail(d, rule->on_failure, KG_REASON_MALFORMED_SIGNATURE, err ? err : -EBADMSG);
+		return;
+	}
+	if (err < 0) {
+		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, err);
+		return;
+	}
+	sig_len = err;
+	if (sig_len > KG_SIG_MAX) {
+		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -ERANGE);
+		return;
+	}
+	bpf_dynptr_from_mem(s->sig, sig_len, 0, &sig);
+	bpf_dynptr_from_mem(s->formatted_digest, FSVERITY_HEADER_LEN + digest_size, 0, &data);
+
+	for (i = 0; i < KG_MAX_ANCHORS; i++) {
+		if (!(mask & (1ULL << i)))
+			continue;
+		index = d->slot * KG_MAX_ANCHORS + i;
+		anchor = bpf_map_lookup_elem(&anchors, &index);
+		if (!anchor || !anchor->kind)
+			continue;
+		if (anchor->kind == KG_ANCHOR_SYSTEM)
+			key = bpf_lookup_system_key(anchor->id);
+		else
+			key = bpf_lookup_user_key((__u32)anchor->id, 0);
+		if (!key)
+			continue; /* keyring_gone unless another anchor says more */
+		err = bpf_verify_pkcs7_signature(&data, &sig, key);
+		bpf_key_put(key);
+		__sync_fetch_and_add(&counters.verifications, 1);
+		if (!err) {
+			d->reason = KG_REASON_VERIFIED;
+			d->anchor = i;
+			cache_verified(inode, d->generation, i);
+			return;
+		}
+		reason = pkcs7_failure_reason(err);
+		if (reason_rank(reason) > reason_rank(fail_reason)) {
+			fail_reason = reason;
+			fail_error = err;
+		}
+	}
+	fail(d, rule->on_failure, fail_reason, fail_error);
+}
+
+/* Applies the rule found for the file; the decision starts as allow. */
+static __always_inline void apply_rule(struct kg_decision *d, const struct kg_policy_config *cfg,
+				       struct file *file, struct inode *inode,
+				       struct kg_scratch *s)
+{
+	const struct kg_rule *rule;
+	__u32 index;
+
+	if (d->rule == KG_RULE_NONE) {
+		apply_default(d, cfg);
+		return;
+	}
+	if (d->rule >= KG_MAX_RULES) {
+		fail_by_mode(d, cfg, -ERANGE);
+		return;
+	}
+	index = d->slot * KG_MAX_RULES + d->rule;
+	rule = bpf_map_lookup_elem(&rules, &index);
+	if (!rule) {
+		fail_by_mode(d, cfg, -ENOENT);
+		return;
+	}
+	switch (rule->requirement) {
+	case KG_REQ_ALLOW:
+		d->reason = KG_REASON_ALLOWED_BY_RULE;
+		break;
+	case KG_REQ_SIGNED:
+		if (!file)
+			fail(d, rule->on_failure, KG_REASON_NO_FILE, 0);
+		else
+			verify_file(d, file, inode, rule, s);
+		break;
+	default: /* KG_REQ_DENY, and fail closed on anything unknown */
+		fail(d, rule->on_failure, KG_REASON_DENIED_BY_RULE, 0);
+		break;
+	}
+	if (d->verdict == KG_VERDICT_ALLOW && (rule->flags & KG_RULE_LOG_ALLOWED))
+		d->log = 1;
+}
+
+static __always_inline struct kg_scratch *task_scratch(void)
+{
+	return bpf_task_storage_get(&scratch, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+/* The whole decision for an operation on a file, in a sleepable hook. */
+static __always_inline int decide_file(struct file *file, __u32 op)
+{
+	struct inode *inode = file->f_inode;
+	const struct kg_policy_config *cfg;
+	struct kg_decision d;
+	struct kg_scratch *s;
+	__u32 generation = active_generation;
+	__u32 covered, action;
+
+	if (!generation)
+		return 0;
+	decision_init(&d, generation, op);
+	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
+	if (!cfg)
+		return 0;
+	covered = cfg->ops_covered & (1u << op);
+	action = cfg->default_action[op & (KG_OP_COUNT - 1)];
+	if (!covered && action != KG_DEFAULT_DENY && action != KG_DEFAULT_AUDIT)
+		return 0;
+
+	s = task_scratch();
+	if (!s) {
+		if (covered)
+			fail_by_mode(&d, cfg, -ENOMEM);
+		else
+			apply_default(&d, cfg);
+		return finish(&d, NULL, inode);
+	}
+	d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
+	if (covered) {
+		if (d.path_len <= 0) {
+			fail_by_mode(&d, cfg, d.path_len ? d.path_len : -ENOENT);
+			return finish(&d, s, inode);
+		}
+		d.rule = resolve_rule(s, d.slot, op);
+	}
+	apply_rule(&d, cfg, file, inode, s);
+	return finish(&d, s, inode);
+}
+
 SEC("lsm.s/bprm_check_security")
 int BPF_PROG(keygate_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
-	return ret;
+	if (ret)
+		return earlier_verdict(ret);
+	return decide_file(bprm->file, KG_OP_EXEC);
+}
+
+/*
+ * A file mapped without PROT_EXEC may gain it later through mprotect,
+ * whose hook cannot sleep (no path, no crypto): resolve and verify now and
+ * record the outcome. Never denies.
+ */
+static __always_inline void record_for_mprotect(struct file *file)
+{
+	struct inode *inode = file->f_inode;
+	const struct kg_policy_config *cfg;
+	struct kg_mprotect_record *record;
+	struct kg_decision d;
+	struct kg_scratch *s;
+	__u32 generation = active_generation;
+
+	if (!generation)
+		return;
+	decision_init(&d, generation, KG_OP_MPROTECT_EXEC);
+	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
+	if (!cfg || !(cfg->ops_covered & (1u << KG_OP_MPROTECT_EXEC)))
+		return;
+	record = bpf_inode_storage_get(&mprotect_records, inode, 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!record)
+		return; /* mprotect then finds no record: unverifiable */
+	s = task_scratch();
+	if (!s)
+		return;
+	d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
+	if (d.path_len <= 0) {
+		fail_by_mode(&d, cfg, d.path_len ? d.path_len : -ENOENT);
+	} else {
+		d.rule = resolve_rule(s, d.slot, KG_OP_MPROTECT_EXEC);
+		apply_rule(&d, cfg, file, inode, s);
+	}
+	record->rule = d.rule;
+	record->reason = d.reason;
+	record->error = d.error;
+	record->generation = generation;
+}
+
+SEC("lsm.s/mmap_file")
+int BPF_PROG(keygate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return earlier_verdict(ret);
+	if (!file)
+		return 0;
+	if (prot & PROT_EXEC)
+		return decide_file(file, KG_OP_MMAP_EXEC);
+	record_for_mprotect(file);
+	return 0;
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	const struct kg_mprotect_record *record;
+	const struct kg_inode_verdict *cached;
+	const struct kg_policy_config *cfg;
+	const struct kg_rule *rule;
+	struct kg_decision d;
+	struct inode *inode;
+	struct file *file;
+	__u32 generation, index;
+
+	if (ret)
+		return earlier_verdict(ret);
+	if (!(prot & PROT_EXEC) || (vma->vm_flags & VM_EXEC))
+		return 0;
+	file = vma->vm_file;
+	if (!file)
+		return 0;
+	generation = active_generation;
+	if (!generation)
+		return 0;
+	decision_init(&d, generation, KG_OP_MPROTECT_EXEC);
+	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
+	if (!cfg)
+		return 0;
+	inode = file->f_inode;
+	if (!(cfg->ops_covered & (1u << KG_OP_MPROTECT_EXEC))) {
+		apply_default(&d, cfg);
+		if (d.verdict == KG_VERDICT_ALLOW)
+			return 0;
+		return finish(&d, NULL, inode);
+	}
+	record = bpf_inode_storage_get(&mprotect_records, inode, 0, 0);
+	if (!record || record->generation != generation) {
+		fail_by_mode(&d, cfg, -ENODATA);
+		return finish(&d, NULL, inode);
+	}
+	d.rule = record->rule;
+	if (d.rule == KG_RULE_NONE) {
+		apply_default(&d, cfg);
+		return finish(&d, NULL, inode);
+	}
+	index = d.slot * KG_MAX_RULES + (d.rule & (KG_MAX_RULES - 1));
+	rule = bpf_map_lookup_elem(&rules, &index);
+	if (!rule || d.rule >= KG_MAX_RULES) {
+		fail_by_mode(&d, cfg, -ENOENT);
+		return finish(&d, NULL, inode);
+	}
+	if (rule->requirement == KG_REQ_ALLOW) {
+		d.reason = KG_REASON_ALLOWED_BY_RULE;
+	} else if (rule->requirement == KG_REQ_SIGNED) {
+		cached = bpf_inode_storage_get(&verdict_cache, inode, 0, 0);
+		if (cached && cached->generation == generation && cached->verified &&
+		    cached->anchor < KG_MAX_ANCHORS && (rule->anchors & (1ULL << cached->anchor))) {
+			d.reason = KG_REASON_CACHE_HIT;
+			d.anchor = cached->anchor;
+			__sync_fetch_and_add(&counters.cache_hits, 1);
+		} else {
+			fail(&d, rule->on_failure,
+			     record->reason == KG_REASON_VERIFIED ? KG_REASON_INTERNAL_ERROR
+								  : record->reason,
+			     record->error);
+		}
+	} else {
+		fail(&d, rule->on_failure, KG_REASON_DENIED_BY_RULE, 0);
+	}
+	if (d.verdict == KG_VERDICT_ALLOW && (rule->flags & KG_RULE_LOG_ALLOWED))
+		d.log = 1;
+	return finish(&d, NULL, inode);
+}
+
+SEC("lsm.s/file_open")
+int BPF_PROG(keygate_file_open, struct file *file, int ret)
+{
+	if (ret)
+		return earlier_verdict(ret);
+	/* Exec opens are decided by keygate_bprm_check_security. */
+	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC))
+		return 0;
+	return decide_file(file, KG_OP_OPEN_READ);
+}
+
+SEC("lsm.s/kernel_read_file")
+int BPF_PROG(keygate_kernel_read_file, struct file *file, enum kernel_read_file_id id,
+	     bool contents, int ret)
+{
+	if (ret)
+		return earlier_verdict(ret);
+	if (!file)
+		return 0;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+		return decide_file(file, KG_OP_MODULE_FILE);
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_FIRMWARE))
+		return decide_file(file, KG_OP_FIRMWARE);
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE))
+		return decide_file(file, KG_OP_KEXEC);
+	return 0;
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	const struct kg_policy_config *cfg;
+	const struct kg_path_value *value;
+	struct kg_path_key key;
+	struct kg_decision d;
+	__u32 generation, op;
+
+	if (ret)
+		return earlier_verdict(ret);
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		op = KG_OP_MODULE_BUFFER;
+	else if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_FIRMWARE))
+		op = KG_OP_FIRMWARE;
+	else if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE))
+		op = KG_OP_KEXEC;
+	else
+		return 0;
+	generation = active_generation;
+	if (!generation)
+		return 0;
+	decision_init(&d, generation, op);
+	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
+	if (!cfg)
+		return 0;
+	if (cfg->ops_covered & (1u << op)) {
+		__builtin_memset(&key, 0, sizeof(key));
+		key.slot = d.slot;
+		value = bpf_map_lookup_elem(&path_rules, &key);
+		if (value)
+			d.rule = value->rule[op & (KG_OP_COUNT - 1)];
+	}
+	apply_rule(&d, cfg, NULL, NULL, NULL);
+	return finish(&d, NULL, NULL);
+}
+
+/*
+ * A changed or removed signature must be verified again: drop the cached
+ * verdicts on any xattr change (rare; re-verifying only costs time), both
+ * before the change and after it, so a verification racing with the change
+ * cannot leave a verdict about the old signature behind.
+ */
+static __always_inline void forget_inode(struct dentry *dentry)
+{
+	struct inode *inode = dentry->d_inode;
+
+	if (!inode)
+		return;
+	bpf_inode_storage_delete(&verdict_cache, inode);
+	bpf_inode_storage_delete(&mprotect_records, inode);
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(keygate_inode_setxattr, struct mnt_idmap *idmap, struct dentry *dentry,
+	     const char *name, const void *value, unsigned long size, int flags, int ret)
+{
+	if (ret)
+		return earlier_verdict(ret);
+	forget_inode(dentry);
+	return 0;
+}
+
+SEC("lsm/inode_post_setxattr")
+int BPF_PROG(keygate_inode_post_setxattr, struct dentry *dentry, const char *name,
+	     const void *value, unsigned long size, int flags)
+{
+	forget_inode(dentry);
+	return 0;
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(keygate_inode_removexattr, struct mnt_idmap *idmap, struct dentry *dentry,
+	     const char *name, int ret)
+{
+	if (ret)
+		return earlier_verdict(ret);
+	forget_inode(dentry);
+	return 0;
+}
+
+SEC("lsm/inode_post_removexattr")
+int BPF_PROG(keygate_inode_post_removexattr, struct dentry *dentry, const char *name)
+{
+	forget_inode(dentry);
+	return 0;
 }

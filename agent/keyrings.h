@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * keyrings.h - trust anchors resolved to kernel keyring serials, which the
+ * BPF programs pass to bpf_lookup_user_key(serial, 0). Explicit serials,
+ * never special ids: those would resolve against whichever process
+ * triggers a hook.
+ */
+#ifndef KEYGATE_KEYRINGS_H
+#define KEYGATE_KEYRINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keygate_policy.h"
+
+/* The keyrings the agent created for one policy's certificate anchors. */
+struct kg_keyrings {
+	int32_t *created;
+	size_t n_created;
+};
+
+/*
+ * Sets policy->anchors[i].id for every anchor: certificate anchors get a
+ * new keyring "keygate:<policy>:<anchor>:<seq>" linked into the agent's
+ * process keyring (so it lives exactly as long as the agent) holding each
+ * non-revoked certificate; keyring anchors by description are searched in
+ * the agent's keyrings and then the user keyring; anchors by serial must
+ * name an existing keyring. Reports the first failure (anchor, file,
+ * errno) and returns -errno; on failure nothing stays created.
+ */
+int kg_keyrings_resolve(struct kg_compiled_policy *policy, struct kg_keyrings *out);
+/* Unlinks the keyrings resolve created; the kernel then frees them. */
+void kg_keyrings_release(struct kg_keyrings *k);
+
+#endif /* KEYGATE_KEYRINGS_H */
