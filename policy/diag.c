@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/* diag.c - diagnostics, "did you mean", and the names used in YAML and output. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int kg_grow(void **array, size_t *cap, size_t count, size_t elem_size)
+{
+	size_t new_cap;
+	void *p;
+
+	if (count < *cap)
+		return 0;
+	new_cap = *cap ? *cap * 2 : 8;
+	p = realloc(*array, new_cap * elem_size);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	*cap = new_cap;
+	return 0;
+}
+
+static void diag_vadd(struct kg_diagnostics *d, enum kg_severity sev, const char *file,
+		      uint32_t line, uint32_t col, const char *fmt, va_list ap)
+{
+	struct kg_diag *item;
+	char *message = NULL;
+	char *file_copy;
+
+	if (kg_grow((void **)&d->items, &d->capacity, d->count, sizeof(*d->items)))
+		return;
+	if (vasprintf(&message, fmt, ap) < 0)
+		return;
+	file_copy = strdup(file ? file : "<unknown>");
+	if (!file_copy) {
+		free(message);
+		return;
+	}
+	item = &d->items[d->count++];
+	item->severity = sev;
+	item->file = file_copy;
+	item->line = line;
+	item->col = col;
+	item->message = message;
+	if (sev == KG_SEV_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+}
+
+void kg_diag_add_file(struct kg_diagnostics *d, enum kg_severity sev, const char *file,
+		      uint32_t line, uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, sev, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+void kg_diag_add(struct kg_diagnostics *d, const struct kg_source_policy *src,
+		 enum kg_severity sev, struct kg_loc loc, const char *fmt, ...)
+{
+	const char *file = loc.file < src->n_sources ? src->sources[loc.file] : NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, sev, file, loc.line, loc.col, fmt, ap);
+	va_end(ap);
+}
+
+void kg_diagnostics_free(struct kg_diagnostics *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->count; i++) {
+		free(d->items[i].file);
+		free(d->items[i].message);
+	}
+	free(d->items);
+	memset(d, 0, sizeof(*d));
+}
+
+void kg_diagnostics_print(const struct kg_diagnostics *d, FILE *out)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		const struct kg_diag *item = &d->items[i];
+		const char *sev = item->severity == KG_SEV_ERROR ? "error" : "warning";
+
+		if (item->line)
+			fprintf(out, "%s:%u:%u: %s: %s\n", item->file, item->line, item->col, sev,
+				item->message);
+		else
+			fprintf(out, "%s: %s: %s\n", item->file, sev, item->message);
+	}
+}
+
+/* Optimal string alignment distance: a swap of two letters counts as one. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t rows[3][65];
+	size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t best = prev[j] + 1;
+
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (prev[j - 1] + cost < best)
+				best = prev[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
+		}
+		size_t *tmp = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	return prev[lb];
+}
+
+const char *kg_did_you_mean(const char *word, const char *const *candidates, size_t n)
+{
+	size_t best_distance = (size_t)-1;
+	const char *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t dist = edit_distance(word, candidates[i]);
+		size_t len = strlen(candidates[i]);
+		/* Allow one edit per three letters, at most two. */
+		size_t limit = len < 6 ? 1 : 2;
+
+		if (dist <= limit && dist < best_distance) {
+			best_distance = dist;
+			best = candidates[i];
+		}
+	}
+	return best;
+}
+
+static const char *const op_names[KG_OP_COUNT] = {
+	[KG_OP_EXEC] = "exec",
+	[KG_OP_MMAP_EXEC] = "mmap_exec",
+	[KG_OP_MPROTECT_EXEC] = "mprotect_exec",
+	[KG_OP_OPEN_READ] = "open_read",
+	[KG_OP_MODULE_FILE] = "module_file",
+	[KG_OP_MODULE_BUFFER] = "module_buffer",
+	[KG_OP_FIRMWARE] = "firmware",
+	[KG_OP_KEXEC] = "kexec",
+};
+
+const char *kg_op_name(uint32_t op)
+{
+	return op < KG_OP_COUNT ? op_names[op] : NULL;
+}
+
+int kg_op_from_name(const char *name)
+{
+	for (int op = 0; op < KG_OP_COUNT; op++)
+		if (strcmp(op_names[op], name) == 0)
+			return op;
+	return -EINVAL;
+}
+
+static const char *const verdict_names[] = {
+	[KG_VERDICT_ALLOW] = "allow",
+	[KG_VERDICT_DENY] = "deny",
+	[KG_VERDICT_AUDIT] = "audit",
+};
+
+const char *kg_verdict_name(uint32_t verdict)
+{
+	return verdict < sizeof(verdict_names) / sizeof(verdict_names[0]) ? verdict_names[verdict]
+									   : NULL;
+}
+
+static const char *const reason_names[KG_REASON_COUNT] = {
+	[KG_REASON_ALLOWED_BY_RULE] = "allowed-by-rule",
+	[KG_REASON_DENIED_BY_RULE] = "denied-by-rule",
+	[KG_REASON_VERIFIED] = "verified",
+	[KG_REASON_CACHE_HIT] = "cache-hit",
+	[KG_REASON_NO_RULE] = "no-rule",
+	[KG_REASON_NOT_VERITY] = "not-verity",
+	[KG_REASON_NO_SIGNATURE] = "no-signature",
+	[KG_REASON_MALFORMED_SIGNATURE] = "malformed-signature",
+	[KG_REASON_BAD_SIGNATURE] = "bad-signature",
+	[KG_REASON_UNKNOWN_SIGNER] = "unknown-signer",
+	[KG_REASON_KEYRING_GONE] = "keyring-gone",
+	[KG_REASON_REVOKED] = "revoked",
+	[KG_REASON_NO_FILE] = "no-file",
+	[KG_REASON_INTERNAL_ERROR] = "internal-error",
+};
+
+const char *kg_reason_name(uint32_t reason)
+{
+	return reason < KG_REASON_COUNT ? reason_names[reason] : NULL;
+}
+
+static const char *const requirement_names[] = {
+	[KG_REQ_SIGNED] = "signed",
+	[KG_REQ_ALLOW] = "allow",
+	[KG_REQ_DENY] = "deny",
+};
+
+const char *kg_requirement_name(uint32_t requirement)
+{
+	if (requirement >= sizeof(requirement_names) / sizeof(requirement_names[0]))
+		return NULL;
+	return requirement_names[requirement];
+}
+
+int kg_requirement_from_name(const char *name)
+{
+	for (uint32_t r = KG_REQ_SIGNED; r <= KG_REQ_DENY; r++)
+		if (strcmp(requirement_names[r], name) == 0)
+			return (int)r;
+	return -EINVAL;
+}
+
+static const char *const anchor_kind_names[] = {
+	[KG_ANCHOR_CERTS] = "certificates",
+	[KG_ANCHOR_KEYRING] = "keyring",
+	[KG_ANCHOR_SYSTEM] = "system",
+};
+
+const char *kg_anchor_kind_name(uint32_t kind)
+{
+	if (kind >= sizeof(anchor_kind_names) / sizeof(anchor_kind_names[0]))
+		return NULL;
+	return anchor_kind_names[kind];
+}
+
+static const char *const default_action_names[] = {
+	[KG_DEFAULT_ALLOW] = "allow",
+	[KG_DEFAULT_DENY] = "deny",
+	[KG_DEFAULT_AUDIT] = "audit",
+};
+
+const char *kg_default_action_name(uint32_t action)
+{
+	if (action >= sizeof(default_action_names) / sizeof(default_action_names[0]))
+		return NULL;
+	return default_action_names[action];
+}
+
+int kg_default_action_from_name(const char *name)
+{
+	for (uint32_t a = KG_DEFAULT_ALLOW; a <= KG_DEFAULT_AUDIT; a++)
+		if (strcmp(default_action_names[a], name) == 0)
+			return (int)a;
+	return -EINVAL;
+}
+
+const char *kg_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case KG_MODE_ENFORCE:
+		return "enforce";
+	case KG_MODE_AUDIT:
+		return "audit";
+	}
+	return NULL;
+}
+
+const char *kg_failure_name(uint32_t on_failure)
+{
+	switch (on_failure) {
+	case KG_FAIL_DENY:
+		return "deny";
+	case KG_FAIL_AUDIT:
+		return "audit";
+	}
+	return NULL;
+}
+
+const char *kg_system_keyring_name(uint32_t id)
+{
+	switch (id) {
+	case KG_SYSTEM_BUILTIN:
+		return "builtin";
+	case KG_SYSTEM_SECONDARY:
+		return "secondary";
+	case KG_SYSTEM_PLATFORM:
+		return "platform";
+	}
+	return NULL;
+}

@@ -1,0 +1,1000 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * parse.c - one YAML document -> struct kg_source_policy. Checks the shape
+ * of the document (keys, types, names, paths); cross-references (anchor
+ * names, duplicates across files, limits) are compile.c's job. Every
+ * problem becomes a diagnostic at the node it is about.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "internal.h"
+
+struct parser {
+	struct kg_source_policy *src;
+	struct kg_diagnostics *diags;
+	yaml_document_t *doc;
+	uint32_t file;
+	char *dir;         /* directory of the file, for relative certificate paths */
+	uint8_t *visited;  /* per node: an alias makes a node appear twice */
+	size_t n_nodes;
+	int err;           /* -ENOMEM once an allocation failed */
+};
+
+static struct kg_loc loc_of(const struct parser *p, const yaml_node_t *node)
+{
+	struct kg_loc loc = { p->file, (uint32_t)node->start_mark.line + 1,
+			      (uint32_t)node->start_mark.column + 1 };
+	return loc;
+}
+
+__attribute__((format(printf, 3, 4))) static void error_at(struct parser *p,
+							   const yaml_node_t *node,
+							   const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kg_diag_add(p->diags, p->src, KG_SEV_ERROR, loc_of(p, node), "%s", msg);
+}
+
+__attribute__((format(printf, 3, 4))) static void warn_at(struct parser *p,
+							  const yaml_node_t *node,
+							  const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kg_diag_add(p->diags, p->src, KG_SEV_WARNING, loc_of(p, node), "%s", msg);
+}
+
+static char *xstrdup(struct parser *p, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		p->err = -ENOMEM;
+	return copy;
+}
+
+static const char *type_name(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_SCALAR_NODE:
+		if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    (node->data.scalar.length == 0 || strcmp((char *)node->data.scalar.value, "~") == 0 ||
+		     strcmp((char *)node->data.scalar.value, "null") == 0))
+			return "empty";
+		return "a scalar";
+	default:
+		return "nothing";
+	}
+}
+
+/* A child node; each node may be reached once, which rules out aliases
+ * (and with them exponential "billion laughs" documents). */
+static yaml_node_t *child(struct parser *p, int index, const yaml_node_t *parent)
+{
+	yaml_node_t *node = yaml_document_get_node(p->doc, index);
+	size_t i = (size_t)index - 1;
+
+	if (!node)
+		return NULL;
+	if (i < p->n_nodes) {
+		if (p->visited[i]) {
+			error_at(p, parent, "YAML aliases are not supported in keygate policy");
+			return NULL;
+		}
+		p->visited[i] = 1;
+	}
+	return node;
+}
+
+/* The scalar's text, or NULL after reporting why it is not a string. */
+static const char *get_string(struct parser *p, const yaml_node_t *node, const char *what)
+{
+	const char *s;
+
+	if (node->type != YAML_SCALAR_NODE || strcmp(type_name(node), "empty") == 0) {
+		error_at(p, node, "%s must be a string, not %s", what, type_name(node));
+		return NULL;
+	}
+	s = (const char *)node->data.scalar.value;
+	if (strlen(s) != node->data.scalar.length) {
+		error_at(p, node, "%s contains a NUL byte", what);
+		return NULL;
+	}
+	return s;
+}
+
+static bool is_plain_uint(const yaml_node_t *node)
+{
+	const char *s = (const char *)node->data.scalar.value;
+
+	if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+	    !*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int get_uint(struct parser *p, const yaml_node_t *node, const char *what, uint64_t max,
+		    uint64_t *out)
+{
+	const char *s = (const char *)node->data.scalar.value;
+	uint64_t v = 0;
+
+	if (node->type != YAML_SCALAR_NODE) {
+		error_at(p, node, "%s must be an unsigned integer, not %s", what, type_name(node));
+		return -EINVAL;
+	}
+	if (!is_plain_uint(node)) {
+		error_at(p, node, "%s must be an unsigned integer, not '%s'", what, s);
+		return -EINVAL;
+	}
+	for (; *s; s++) {
+		if (v > (max - (uint64_t)(*s - '0')) / 10) {
+			error_at(p, node, "%s is too large (at most %llu)", what,
+				 (unsigned long long)max);
+			return -EINVAL;
+		}
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Matches a keyword; reports "unknown WHAT 'x'; did you mean 'y'?" otherwise. */
+static int get_keyword(struct parser *p, const yaml_node_t *node, const char *what,
+		       const char *const *words, size_t n_words)
+{
+	const char *s = get_string(p, node, what);
+	const char *guess;
+	char expected[256] = "";
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < n_words; i++)
+		if (strcmp(s, words[i]) == 0)
+			return (int)i;
+	guess = kg_did_you_mean(s, words, n_words);
+	if (guess) {
+		error_at(p, node, "unknown %s '%s'; did you mean '%s'?", what, s, guess);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n_words; i++) {
+		size_t len = strlen(expected);
+
+		snprintf(expected + len, sizeof(expected) - len, "%s%s",
+			 i == 0 ? "" : i + 1 == n_words ? " or " : ", ", words[i]);
+	}
+	error_at(p, node, "unknown %s '%s' (expected %s)", what, s, expected);
+	return -EINVAL;
+}
+
+/*
+ * Collects the values of a mapping by key: values[i] for keys[i], NULL when
+ * absent. Reports unknown and duplicate keys. Returns false when map is not
+ * a mapping.
+ */
+static bool read_map(struct parser *p, const yaml_node_t *map, const char *what,
+		     const char *const *keys, size_t n_keys, yaml_node_t **values)
+{
+	memset(values, 0, n_keys * sizeof(*values));
+	if (map->type != YAML_MAPPING_NODE) {
+		error_at(p, map, "%s must be a mapping, not %s", what, type_name(map));
+		return false;
+	}
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = child(p, pair->key, map);
+		yaml_node_t *value = child(p, pair->value, map);
+		const char *name, *guess;
+		size_t i;
+
+		if (!key || !value)
+			continue;
+		if (key->type != YAML_SCALAR_NODE) {
+			error_at(p, key, "keys in %s must be strings, not %s", what, type_name(key));
+			continue;
+		}
+		name = (const char *)key->data.scalar.value;
+		for (i = 0; i < n_keys; i++)
+			if (strcmp(name, keys[i]) == 0)
+				break;
+		if (i == n_keys) {
+			guess = kg_did_you_mean(name, keys, n_keys);
+			if (guess)
+				error_at(p, key, "unknown key '%s' in %s; did you mean '%s'?", name,
+					 what, guess);
+			else
+				error_at(p, key, "unknown key '%s' in %s", name, what);
+			continue;
+		}
+		if (values[i]) {
+			error_at(p, key, "duplicate key '%s' in %s (first at line %lu)", name, what,
+				 (unsigned long)values[i]->start_mark.line + 1);
+			continue;
+		}
+		values[i] = value;
+	}
+	return true;
+}
+
+/* Iterates a list node; reports when it is not one. */
+static bool check_list(struct parser *p, const yaml_node_t *node, const char *what,
+		       bool allow_empty)
+{
+	if (node->type != YAML_SEQUENCE_NODE) {
+		error_at(p, node, "%s must be a list, not %s", what, type_name(node));
+		return false;
+	}
+	if (!allow_empty && node->data.sequence.items.start == node->data.sequence.items.top) {
+		error_at(p, node, "%s is empty", what);
+		return false;
+	}
+	return true;
+}
+
+#define for_each_item(p, list, item)                                                     \
+	for (yaml_node_item_t *it_ = (list)->data.sequence.items.start;                  \
+	     it_ < (list)->data.sequence.items.top; it_++)                               \
+		if (((item) = child((p), *it_, (list))) != NULL)
+
+static bool valid_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > KG_NAME_MAX)
+		return false;
+	for (const char *c = s; *c; c++) {
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.';
+
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static const char *get_name(struct parser *p, const yaml_node_t *node, const char *what)
+{
+	const char *s = get_string(p, node, what);
+
+	if (s && !valid_name(s)) {
+		error_at(p, node,
+			 "%s '%s' is invalid: use letters, digits, '-', '_' and '.' (at most %d)",
+			 what, s, KG_NAME_MAX);
+		return NULL;
+	}
+	return s;
+}
+
+/* The value of key "name" without visiting it: labels for messages. */
+static const char *peek_name(struct parser *p, const yaml_node_t *map)
+{
+	if (map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(p->doc, pair->key);
+		yaml_node_t *value = yaml_document_get_node(p->doc, pair->value);
+
+		if (key && value && key->type == YAML_SCALAR_NODE &&
+		    value->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)key->data.scalar.value, "name") == 0 &&
+		    valid_name((const char *)value->data.scalar.value))
+			return (const char *)value->data.scalar.value;
+	}
+	return NULL;
+}
+
+/*
+ * Checks an absolute, normalised path and returns its scope key: directory
+ * prefixes end with '/', exact files do not.
+ */
+static char *scope_path(struct parser *p, const yaml_node_t *node, bool directory)
+{
+	const char *s = get_string(p, node, directory ? "a path" : "a file");
+	size_t len;
+	char *out;
+
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	if (s[0] != '/') {
+		error_at(p, node, "path '%s' is not absolute", s);
+		return NULL;
+	}
+	for (const char *c = s + 1; c <= s + len; c++) {
+		const char *start = c;
+
+		while (*c && *c != '/')
+			c++;
+		if (c - start == 0 && *c == '/') {
+			error_at(p, node, "path '%s' is not normalised: it contains '//'", s);
+			return NULL;
+		}
+		if ((c - start == 1 && start[0] == '.') ||
+		    (c - start == 2 && start[0] == '.' && start[1] == '.')) {
+			error_at(p, node, "path '%s' is not normalised: it contains '%.*s'", s,
+				 (int)(c - start), start);
+			return NULL;
+		}
+	}
+	if (!directory && s[len - 1] == '/') {
+		error_at(p, node, "file '%s' ends with '/': list directories under 'paths'", s);
+		return NULL;
+	}
+	if (directory && s[len - 1] != '/')
+		len++;
+	if (len > KG_PATH_MAX) {
+		error_at(p, node, "path '%s' is %zu bytes; the kernel matches at most %d (KG_PATH_MAX)",
+			 s, len, KG_PATH_MAX);
+		return NULL;
+	}
+	out = malloc(len + 1);
+	if (!out) {
+		p->err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(out, s, strlen(s));
+	if (directory)
+		out[len - 1] = '/';
+	out[len] = '\0';
+	return out;
+}
+
+/* A certificate path as written, resolved against the policy's directory. */
+static char *cert_path(struct parser *p, const yaml_node_t *node)
+{
+	const char *s = get_string(p, node, "a certificate path");
+	char *out = NULL;
+
+	if (!s)
+		return NULL;
+	if (s[0] == '/' || !p->dir)
+		return xstrdup(p, s);
+	if (asprintf(&out, "%s/%s", p->dir, s) < 0) {
+		p->err = -ENOMEM;
+		return NULL;
+	}
+	return out;
+}
+
+static bool header_key_once(struct parser *p, struct kg_src_header_key *h, const char *key,
+			    const yaml_node_t *node)
+{
+	if (h->set) {
+		const char *file = h->loc.file < p->src->n_sources ? p->src->sources[h->loc.file] : "?";
+
+		error_at(p, node, "'policy.%s' is already defined at %s:%u:%u", key, file, h->loc.line,
+			 h->loc.col);
+		return false;
+	}
+	h->set = true;
+	h->loc = loc_of(p, node);
+	return true;
+}
+
+static const char *const mode_words[] = { "enforce", "audit" };
+static const char *const action_words[] = { "allow", "deny", "audit" };
+
+static void parse_default(struct parser *p, const yaml_node_t *node)
+{
+	static const char *const op_words[KG_OP_COUNT] = {
+		"exec", "mmap_exec", "mprotect_exec", "open_read",
+		"module_file", "module_buffer", "firmware", "kexec",
+	};
+	int action;
+
+	if (node->type == YAML_SCALAR_NODE) {
+		action = get_keyword(p, node, "default action", action_words, 3);
+		if (action < 0)
+			return;
+		for (int op = 0; op < KG_OP_COUNT; op++)
+			p->src->default_action[op] = (uint32_t)action + KG_DEFAULT_ALLOW;
+		return;
+	}
+	if (node->type != YAML_MAPPING_NODE) {
+		error_at(p, node, "'default' must be allow, deny, audit or a mapping of operations, not %s",
+			 type_name(node));
+		return;
+	}
+	yaml_node_t *values[KG_OP_COUNT];
+
+	if (!read_map(p, node, "'default'", op_words, KG_OP_COUNT, values))
+		return;
+	for (int op = 0; op < KG_OP_COUNT; op++) {
+		if (!values[op])
+			continue;
+		action = get_keyword(p, values[op], "default action", action_words, 3);
+		if (action >= 0)
+			p->src->default_action[op] = (uint32_t)action + KG_DEFAULT_ALLOW;
+	}
+}
+
+static void parse_header(struct parser *p, const yaml_node_t *node)
+{
+	static const char *const keys[] = { "name", "version", "mode", "default", "signature_xattr" };
+	struct kg_source_policy *src = p->src;
+	yaml_node_t *v[5];
+	const char *s;
+	int kw;
+
+	if (!read_map(p, node, "'policy'", keys, 5, v))
+		return;
+	src->have_policy_section = true;
+	if (v[0] && header_key_once(p, &src->h_name, "name", v[0]) &&
+	    (s = get_name(p, v[0], "policy name")))
+		src->name = xstrdup(p, s);
+	if (v[1] && header_key_once(p, &src->h_version, "version", v[1]))
+		get_uint(p, v[1], "'version'", UINT64_MAX, &src->version);
+	if (v[2] && header_key_once(p, &src->h_mode, "mode", v[2]) &&
+	    (kw = get_keyword(p, v[2], "mode", mode_words, 2)) >= 0)
+		src->mode = kw == 0 ? KG_MODE_ENFORCE : KG_MODE_AUDIT;
+	if (v[3] && header_key_once(p, &src->h_default, "default", v[3]))
+		parse_default(p, v[3]);
+	if (v[4] && header_key_once(p, &src->h_xattr, "signature_xattr", v[4]) &&
+	    (s = get_string(p, v[4], "'signature_xattr'"))) {
+		bool user = strncmp(s, "user.", 5) == 0 && s[5];
+		bool bpf = strncmp(s, "security.bpf.", 13) == 0 && s[13];
+
+		if (!user && !bpf)
+			error_at(p, v[4],
+				 "signature_xattr '%s' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)",
+				 s);
+		else if (strlen(s) >= KG_XATTR_NAME_MAX)
+			error_at(p, v[4], "signature_xattr '%s' is longer than %d bytes", s,
+				 KG_XATTR_NAME_MAX - 1);
+		else
+			snprintf(src->sig_xattr, sizeof(src->sig_xattr), "%s", s);
+	}
+}
+
+static void free_src_anchor(struct kg_src_anchor *a)
+{
+	free(a->name);
+	free(a->keyring_description);
+	for (size_t i = 0; i < a->n_certs; i++)
+		free(a->cert_paths[i]);
+	free(a->cert_paths);
+	free(a->cert_locs);
+}
+
+static void parse_anchor(struct parser *p, const yaml_node_t *node)
+{
+	static const char *const keys[] = { "name", "certificates", "system", "keyring" };
+	static const char *const system_words[] = { "builtin", "secondary", "platform" };
+	struct kg_src_anchor a = { 0 };
+	const char *peek = peek_name(p, node);
+	yaml_node_t *v[4];
+	char what[96];
+	const char *s;
+	int kinds = 0, kw;
+	bool ok = true;
+
+	snprintf(what, sizeof(what), peek ? "anchor '%s'" : "an anchor", peek);
+	if (!read_map(p, node, what, keys, 4, v))
+		return;
+	a.loc = loc_of(p, node);
+	if (!v[0]) {
+		error_at(p, node, "%s has no 'name'", what);
+		ok = false;
+	} else if ((s = get_name(p, v[0], "anchor name"))) {
+		a.name = xstrdup(p, s);
+	} else {
+		ok = false;
+	}
+	kinds = !!v[1] + !!v[2] + !!v[3];
+	if (kinds == 0) {
+		error_at(p, node, "%s needs one of 'certificates', 'keyring' or 'system'", what);
+		ok = false;
+	} else if (kinds > 1) {
+		error_at(p, node, "%s gives more than one of 'certificates', 'keyring' and 'system'",
+			 what);
+		ok = false;
+	} else if (v[1]) {
+		yaml_node_t *item;
+
+		a.kind = KG_ANCHOR_CERTS;
+		if (!check_list(p, v[1], "'certificates'", false)) {
+			ok = false;
+		} else {
+			size_t n = (size_t)(v[1]->data.sequence.items.top - v[1]->data.sequence.items.start);
+
+			a.cert_paths = calloc(n, sizeof(*a.cert_paths));
+			a.cert_locs = calloc(n, sizeof(*a.cert_locs));
+			if (!a.cert_paths || !a.cert_locs) {
+				p->err = -ENOMEM;
+				ok = false;
+			}
+			for_each_item(p, v[1], item) {
+				char *path;
+
+				if (!ok)
+					break;
+				path = cert_path(p, item);
+				if (!path) {
+					ok = false;
+					break;
+				}
+				a.cert_locs[a.n_certs] = loc_of(p, item);
+				a.cert_paths[a.n_certs++] = path;
+			}
+		}
+	} else if (v[2]) {
+		a.kind = KG_ANCHOR_SYSTEM;
+		kw = get_keyword(p, v[2], "system keyring", system_words, 3);
+		if (kw < 0)
+			ok = false;
+		else
+			a.id = (uint64_t)kw; /* KG_SYSTEM_* in the same order */
+	} else {
+		a.kind = KG_ANCHOR_KEYRING;
+		if (v[3]->type == YAML_SCALAR_NODE && is_plain_uint(v[3])) {
+			if (get_uint(p, v[3], "keyring serial", INT32_MAX, &a.id))
+				ok = false;
+			else if (a.id == 0) {
+				error_at(p, v[3], "keyring serial must not be 0");
+				ok = false;
+			}
+		} else if ((s = get_string(p, v[3], "'keyring'"))) {
+			a.keyring_description = xstrdup(p, s);
+		} else {
+			ok = false;
+		}
+	}
+	if (ok && !p->err &&
+	    !kg_grow((void **)&p->src->anchors, &p->src->cap_anchors, p->src->n_anchors,
+		     sizeof(a))) {
+		p->src->anchors[p->src->n_anchors++] = a;
+		return;
+	}
+	free_src_anchor(&a);
+}
+
+static void free_src_rule(struct kg_src_rule *r)
+{
+	free(r->name);
+	for (size_t i = 0; i < r->n_scopes; i++)
+		free(r->scopes[i].path);
+	free(r->scopes);
+	for (size_t i = 0; i < r->n_anchor_names; i++)
+		free(r->anchor_names[i]);
+	free(r->anchor_names);
+	free(r->anchor_locs);
+}
+
+static bool add_scope(struct parser *p, struct kg_src_rule *r, size_t *cap, char *path,
+		      struct kg_loc loc, const yaml_node_t *node)
+{
+	for (size_t i = 0; i < r->n_scopes; i++) {
+		if (strcmp(r->scopes[i].path, path) == 0) {
+			warn_at(p, node, "'%s' is listed twice in rule '%s'", path,
+				r->name ? r->name : "?");
+			free(path);
+			return true;
+		}
+	}
+	if (kg_grow((void **)&r->scopes, cap, r->n_scopes, sizeof(*r->scopes))) {
+		p->err = -ENOMEM;
+		free(path);
+		return false;
+	}
+	r->scopes[r->n_scopes].path = path;
+	r->scopes[r->n_scopes++].loc = loc;
+	return true;
+}
+
+static bool parse_scopes(struct parser *p, struct kg_src_rule *r, size_t *cap,
+			 const yaml_node_t *list, bool directory)
+{
+	const char *what = directory ? "'paths'" : "'files'";
+	yaml_node_t *item;
+	bool ok = true;
+
+	if (!check_list(p, list, what, false))
+		return false;
+	for_each_item(p, list, item) {
+		char *path = scope_path(p, item, directory);
+
+		if (!path || !add_scope(p, r, cap, path, loc_of(p, item), item))
+			ok = false;
+	}
+	return ok;
+}
+
+static void parse_rule(struct parser *p, const yaml_node_t *node)
+{
+	static const char *const keys[] = { "name", "operations", "paths", "files",
+					    "require", "anchors", "mode", "log" };
+	static const char *const op_words[KG_OP_COUNT + 1] = {
+		"exec", "mmap_exec", "mprotect_exec", "open_read",
+		"module_file", "module_buffer", "firmware", "kexec", "all",
+	};
+	static const char *const require_words[] = { "signed", "allow", "deny" };
+	static const char *const log_words[] = { "failures", "all" };
+	struct kg_src_rule r = { 0 };
+	const char *peek = peek_name(p, node);
+	yaml_node_t *v[8], *item, *explicit_buffer = NULL;
+	size_t scope_cap = 0;
+	bool ok = true, all = false;
+	char what[96];
+	const char *s;
+	int kw;
+
+	snprintf(what, sizeof(what), peek ? "rule '%s'" : "a rule", peek);
+	if (!read_map(p, node, what, keys, 8, v))
+		return;
+	r.loc = loc_of(p, node);
+	if (!v[0]) {
+		error_at(p, node, "%s has no 'name'", what);
+		ok = false;
+	} else if ((s = get_name(p, v[0], "rule name"))) {
+		r.name = xstrdup(p, s);
+	} else {
+		ok = false;
+	}
+	if (!v[1]) {
+		error_at(p, node, "%s has no 'operations'", what);
+		ok = false;
+	} else if (check_list(p, v[1], "'operations'", false)) {
+		for_each_item(p, v[1], item) {
+			kw = get_keyword(p, item, "operation", op_words, KG_OP_COUNT + 1);
+			if (kw < 0)
+				ok = false;
+			else if (kw == KG_OP_COUNT)
+				all = true;
+			else
+				r.ops |= 1u << kw;
+			if (kw == KG_OP_MODULE_BUFFER)
+				explicit_buffer = item;
+		}
+	} else {
+		ok = false;
+	}
+	if (v[2] && !parse_scopes(p, &r, &scope_cap, v[2], true))
+		ok = false;
+	if (v[3] && !parse_scopes(p, &r, &scope_cap, v[3], false))
+		ok = false;
+	if (all)
+		r.ops |= (1u << KG_OP_COUNT) - 1;
+	if (v[2] || v[3]) {
+		/* A buffer has no path: scoped rules cannot cover it. */
+		if (explicit_buffer) {
+			error_at(p, explicit_buffer,
+				 "module_buffer has no file, so it cannot be scoped by 'paths' or 'files': put it in a rule without them");
+			ok = false;
+		}
+		r.ops &= ~(1u << KG_OP_MODULE_BUFFER);
+	} else if (ok && !p->err) {
+		char *everything = xstrdup(p, "");
+
+		if (!everything || !add_scope(p, &r, &scope_cap, everything, r.loc, node))
+			ok = false;
+	}
+	if (!v[4]) {
+		error_at(p, node, "%s has no 'require' (signed, allow or deny)", what);
+		ok = false;
+	} else if ((kw = get_keyword(p, v[4], "requirement", require_words, 3)) >= 0) {
+		r.requirement = (uint32_t)kw + KG_REQ_SIGNED;
+	} else {
+		ok = false;
+	}
+	if (v[5]) {
+		if (r.requirement && r.requirement != KG_REQ_SIGNED) {
+			error_at(p, v[5], "'anchors' is only valid with 'require: signed'");
+			ok = false;
+		} else if (check_list(p, v[5], "'anchors'", false)) {
+			size_t n = (size_t)(v[5]->data.sequence.items.top - v[5]->data.sequence.items.start);
+
+			r.anchor_names = calloc(n, sizeof(*r.anchor_names));
+			r.anchor_locs = calloc(n, sizeof(*r.anchor_locs));
+			if (!r.anchor_names || !r.anchor_locs) {
+				p->err = -ENOMEM;
+				ok = false;
+			}
+			for_each_item(p, v[5], item) {
+				if (!ok)
+					break;
+				s = get_string(p, item, "an anchor name");
+				if (!s) {
+					ok = false;
+					break;
+				}
+				r.anchor_locs[r.n_anchor_names] = loc_of(p, item);
+				r.anchor_names[r.n_anchor_names] = xstrdup(p, s);
+				if (!r.anchor_names[r.n_anchor_names++])
+					ok = false;
+			}
+		} else {
+			ok = false;
+		}
+	} else if (r.requirement == KG_REQ_SIGNED) {
+		error_at(p, node, "%s requires a signature but names no 'anchors'", what);
+		ok = false;
+	}
+	if (v[6]) {
+		kw = get_keyword(p, v[6], "mode", mode_words, 2);
+		if (kw < 0)
+			ok = false;
+		else
+			r.mode = kw == 0 ? KG_MODE_ENFORCE : KG_MODE_AUDIT;
+	}
+	if (v[7]) {
+		kw = get_keyword(p, v[7], "log setting", log_words, 2);
+		if (kw < 0)
+			ok = false;
+		else if (kw == 1)
+			r.flags |= KG_RULE_LOG_ALLOWED;
+	}
+	if (ok && !p->err &&
+	    !kg_grow((void **)&p->src->rules, &p->src->cap_rules, p->src->n_rules, sizeof(r))) {
+		p->src->rules[p->src->n_rules++] = r;
+		return;
+	}
+	free_src_rule(&r);
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void parse_revoked_digest(struct parser *p, const yaml_node_t *node)
+{
+	struct kg_source_policy *src = p->src;
+	struct kg_src_digest d = { 0 };
+	const char *s = get_string(p, node, "a revoked digest");
+	const char *hex;
+	size_t hex_len;
+
+	if (!s)
+		return;
+	if (strncmp(s, "sha256:", 7) == 0) {
+		d.algo = 1; /* FS_VERITY_HASH_ALG_SHA256 */
+		d.size = 32;
+		hex = s + 7;
+	} else if (strncmp(s, "sha512:", 7) == 0) {
+		d.algo = 2; /* FS_VERITY_HASH_ALG_SHA512 */
+		d.size = 64;
+		hex = s + 7;
+	} else {
+		goto bad;
+	}
+	hex_len = strlen(hex);
+	if (hex_len != 2u * d.size)
+		goto bad;
+	for (size_t i = 0; i < d.size; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			goto bad;
+		d.digest[i] = (uint8_t)(hi << 4 | lo);
+	}
+	d.loc = loc_of(p, node);
+	for (size_t i = 0; i < src->n_revoked; i++) {
+		if (src->revoked[i].algo == d.algo && memcmp(src->revoked[i].digest, d.digest, d.size) == 0) {
+			warn_at(p, node, "digest '%s' is already revoked", s);
+			return;
+		}
+	}
+	if (kg_grow((void **)&src->revoked, &src->cap_revoked, src->n_revoked, sizeof(d))) {
+		p->err = -ENOMEM;
+		return;
+	}
+	src->revoked[src->n_revoked++] = d;
+	return;
+bad:
+	error_at(p, node,
+		 "revoked digest '%s' must be 'sha256:' and 64 hex digits or 'sha512:' and 128 hex digits",
+		 s);
+}
+
+static void parse_revocations(struct parser *p, const yaml_node_t *node)
+{
+	static const char *const keys[] = { "digests", "certificates" };
+	struct kg_source_policy *src = p->src;
+	yaml_node_t *v[2], *item;
+
+	if (!read_map(p, node, "'revocations'", keys, 2, v))
+		return;
+	if (v[0] && check_list(p, v[0], "'digests'", true))
+		for_each_item(p, v[0], item)
+			parse_revoked_digest(p, item);
+	if (v[1] && check_list(p, v[1], "'certificates'", true)) {
+		for_each_item(p, v[1], item) {
+			char *path = cert_path(p, item);
+
+			if (!path)
+				continue;
+			if (kg_grow((void **)&src->revoked_cert_paths, &src->cap_revoked_certs,
+				    src->n_revoked_certs, sizeof(char *)) ||
+			    !(src->revoked_cert_locs = realloc(src->revoked_cert_locs,
+							       src->cap_revoked_certs *
+								       sizeof(struct kg_loc)))) {
+				free(path);
+				p->err = -ENOMEM;
+				return;
+			}
+			src->revoked_cert_locs[src->n_revoked_certs] = loc_of(p, item);
+			src->revoked_cert_paths[src->n_revoked_certs++] = path;
+		}
+	}
+}
+
+static void parse_root(struct parser *p, const yaml_node_t *root)
+{
+	static const char *const keys[] = { "keygate", "policy", "anchors", "rules", "revocations" };
+	yaml_node_t *v[5], *item;
+	uint64_t schema;
+
+	if (!read_map(p, root, "the policy file", keys, 5, v))
+		return;
+	if (!v[0]) {
+		error_at(p, root, "missing 'keygate: 1' (the schema version) at the top level");
+		return;
+	}
+	if (get_uint(p, v[0], "'keygate'", UINT32_MAX, &schema))
+		return;
+	if (schema != 1) {
+		error_at(p, v[0], "unsupported schema version %llu: this keygate reads version 1",
+			 (unsigned long long)schema);
+		return;
+	}
+	if (v[1])
+		parse_header(p, v[1]);
+	if (v[2] && check_list(p, v[2], "'anchors'", true))
+		for_each_item(p, v[2], item)
+			parse_anchor(p, item);
+	if (v[3] && check_list(p, v[3], "'rules'", true))
+		for_each_item(p, v[3], item)
+			parse_rule(p, item);
+	if (v[4])
+		parse_revocations(p, v[4]);
+}
+
+static void syntax_error(struct parser *p, const yaml_parser_t *yp)
+{
+	struct kg_loc loc = { p->file, (uint32_t)yp->problem_mark.line + 1,
+			      (uint32_t)yp->problem_mark.column + 1 };
+
+	if (yp->error == YAML_MEMORY_ERROR) {
+		p->err = -ENOMEM;
+		return;
+	}
+	if (yp->context)
+		kg_diag_add(p->diags, p->src, KG_SEV_ERROR, loc, "YAML syntax error: %s %s",
+			    yp->problem ? yp->problem : "invalid YAML", yp->context);
+	else
+		kg_diag_add(p->diags, p->src, KG_SEV_ERROR, loc, "YAML syntax error: %s",
+			    yp->problem ? yp->problem : "invalid YAML");
+}
+
+static char *directory_of(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir;
+
+	if (!slash)
+		return strdup(".");
+	if (slash == file)
+		return strdup("/");
+	dir = strndup(file, (size_t)(slash - file));
+	return dir;
+}
+
+int kg_parse_document(struct kg_source_policy *src, uint32_t file, const char *buf, size_t len,
+		      struct kg_diagnostics *diags)
+{
+	struct parser p = { .src = src, .diags = diags, .file = file };
+	yaml_document_t doc, extra;
+	bool have_doc = false;
+	yaml_parser_t yp;
+	yaml_node_t *root;
+
+	if (!yaml_parser_initialize(&yp))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&yp, &doc)) {
+		syntax_error(&p, &yp);
+		goto out;
+	}
+	have_doc = true;
+	p.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		struct kg_loc loc = { file, 1, 1 };
+
+		kg_diag_add(diags, src, KG_SEV_ERROR, loc, "empty document: expected a keygate policy");
+		goto out;
+	}
+	if (!yaml_parser_load(&yp, &extra)) {
+		syntax_error(&p, &yp);
+		goto out;
+	}
+	if (yaml_document_get_root_node(&extra)) {
+		struct kg_loc loc = { file, (uint32_t)extra.start_mark.line + 1,
+				      (uint32_t)extra.start_mark.column + 1 };
+
+		kg_diag_add(diags, src, KG_SEV_ERROR, loc,
+			    "a policy file holds one YAML document; use drop-in files for more");
+		yaml_document_delete(&extra);
+		goto out;
+	}
+	yaml_document_delete(&extra);
+	p.n_nodes = (size_t)(doc.nodes.top - doc.nodes.start);
+	p.visited = calloc(p.n_nodes ? p.n_nodes : 1, 1);
+	if (file < src->n_sources && src->sources[file][0] != '<')
+		p.dir = directory_of(src->sources[file]);
+	if (!p.visited || (file < src->n_sources && src->sources[file][0] != '<' && !p.dir)) {
+		p.err = -ENOMEM;
+		goto out;
+	}
+	p.visited[0] = 1;
+	parse_root(&p, root);
+out:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	yaml_parser_delete(&yp);
+	free(p.visited);
+	free(p.dir);
+	return p.err;
+}
+
+int kg_source_add_file(struct kg_source_policy *src, const char *name, uint32_t *index)
+{
+	char **sources = realloc(src->sources, (src->n_sources + 1) * sizeof(*sources));
+
+	if (!sources)
+		return -ENOMEM;
+	src->sources = sources;
+	sources[src->n_sources] = strdup(name);
+	if (!sources[src->n_sources])
+		return -ENOMEM;
+	*index = (uint32_t)src->n_sources++;
+	return 0;
+}
+
+void kg_source_free(struct kg_source_policy *src)
+{
+	for (size_t i = 0; i < src->n_sources; i++)
+		free(src->sources[i]);
+	free(src->sources);
+	free(src->name);
+	for (size_t i = 0; i < src->n_anchors; i++)
+		free_src_anchor(&src->anchors[i]);
+	free(src->anchors);
+	for (size_t i = 0; i < src->n_rules; i++)
+		free_src_rule(&src->rules[i]);
+	free(src->rules);
+	free(src->revoked);
+	for (size_t i = 0; i < src->n_revoked_certs; i++)
+		free(src->revoked_cert_paths[i]);
+	free(src->revoked_cert_paths);
+	free(src->revoked_cert_locs);
+	memset(src, 0, sizeof(*src));
+}
