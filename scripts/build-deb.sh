@@ -10,7 +10,10 @@
 # Extra arguments to dpkg-buildpackage can be given in DPKG_BUILDPACKAGE_FLAGS
 # (e.g. "-d" to skip the Build-Depends check, DEB_BUILD_OPTIONS=nocheck to
 # skip the unit suite). Uncommitted changes are not packaged: commit first.
+# KEYGATE_REF=<commit> packages that commit instead of HEAD.
 set -eu
+
+ref=${KEYGATE_REF:-HEAD}
 
 top=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 outdir=$(realpath -m "${1:-$top/dist}")
@@ -19,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 src="$tmp/keygate"
 mkdir -p "$src" "$outdir"
-git -C "$top" archive --format=tar HEAD | tar -xf - -C "$src"
+git -C "$top" archive --format=tar "$ref" | tar -xf - -C "$src"
 cp -r "$src/packaging/debian" "$src/debian"
 
 # shellcheck disable=SC2086 # flags are meant to split

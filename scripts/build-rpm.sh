@@ -13,7 +13,10 @@
 # build: packaging/rpm/debian-host.macros stands in for those macros and
 # --nodeps skips the BuildRequires check, since rpm's database there knows
 # no packages. Extra rpmbuild arguments: RPMBUILD_FLAGS (e.g. "--nocheck").
+# KEYGATE_REF=<commit> packages that commit instead of HEAD.
 set -eu
+
+ref=${KEYGATE_REF:-HEAD}
 
 top=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 outdir=$(realpath -m "${1:-$top/dist}")
@@ -23,14 +26,14 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/keygate-rpm.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$tmp/SOURCES" "$tmp/SPECS" "$outdir"
-git -C "$top" archive --format=tar --prefix="keygate-$version/" HEAD |
+git -C "$top" archive --format=tar --prefix="keygate-$version/" "$ref" |
 	xz -T0 > "$tmp/SOURCES/keygate-$version.tar.xz"
 # The spec as committed, so it matches the tarball.
-git -C "$top" show HEAD:packaging/rpm/keygate.spec > "$tmp/SPECS/keygate.spec"
+git -C "$top" show "$ref":packaging/rpm/keygate.spec > "$tmp/SPECS/keygate.spec"
 
 set -- --define "_topdir $tmp"
 if [ -z "$(rpm --eval '%{?meson:yes}')" ]; then
-	git -C "$top" show HEAD:packaging/rpm/debian-host.macros > "$tmp/debian-host.macros"
+	git -C "$top" show "$ref":packaging/rpm/debian-host.macros > "$tmp/debian-host.macros"
 	echo "build-rpm.sh: no Fedora meson/systemd rpm macros here: smoke build with" \
 		"packaging/rpm/debian-host.macros and --nodeps" >&2
 	set -- "$@" --load "$tmp/debian-host.macros" --nodeps
