@@ -79,11 +79,13 @@ eval "$kernel_env"
 # kernel unpacks concatenated archives in order).
 modules_cpio=$cache/initramfs/modules-v2-$KG_KERNEL_KEY.cpio.gz
 if [ ! -f "$modules_cpio" ]; then
-	mkdir -p "$cache/initramfs"
-	(cd "$(dirname "$(dirname "$(dirname "$KG_MODULES_DIR")")")" &&
-		{ echo lib; echo lib/modules; find lib/modules/"$KG_KERNEL_VERSION"; } |
-			cpio -o -H newc --quiet | gzip -1) \
-		>"$modules_cpio.tmp" || die "cannot pack the module tree"
+	pack=$cache/initramfs/pack.$$
+	rm -rf "$pack"
+	mkdir -p "$pack/lib/modules"
+	cp -a "$KG_MODULES_DIR" "$pack/lib/modules/" || die "cannot copy $KG_MODULES_DIR"
+	(cd "$pack" && find lib ! -name vmlinuz | cpio -o -H newc --quiet | gzip -1) >"$modules_cpio.tmp" ||
+		die "cannot pack the module tree"
+	rm -rf "$pack"
 	mv "$modules_cpio.tmp" "$modules_cpio"
 fi
 
@@ -200,7 +202,7 @@ tr -d '\r' <"$console" >"$console.txt"
 
 # --- results -------------------------------------------------------------------
 guest_ok=1
-if ! grep -q '^KG-BOOTED' "$console.txt"; then
+if ! grep -q 'KG-BOOTED' "$console.txt"; then
 	echo "vm: the guest never reached /init; console output:"
 	tail -n 60 "$console.txt"
 	guest_ok=0
@@ -209,7 +211,7 @@ elif ! grep -q '^KG-DONE' "$console.txt"; then
 	tail -n 60 "$console.txt"
 	guest_ok=0
 else
-	echo "vm: guest $(sed -n 's/^KG-BOOTED //p' "$console.txt" | head -n1) ran the batch in ${elapsed}s"
+	echo "vm: guest $(sed -n 's/.*KG-BOOTED //p' "$console.txt" | head -n1) ran the batch in ${elapsed}s"
 fi
 grep -q '^KG-ERROR' "$console.txt" && grep '^KG-ERROR' "$console.txt"
 

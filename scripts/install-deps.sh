@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+#
+# install-deps.sh - installs every build and test dependency of keygate on
+# Debian/Ubuntu with apt. Idempotent and quiet when everything is present;
+# runs `apt-get update` only when something is missing. Run as root.
+# (Fedora/RHEL package names: see README.md, "Building".)
+set -euo pipefail
+
+packages=(
+	# build
+	gcc meson ninja-build pkg-config clang llvm bpftool
+	libbpf-dev libelf-dev libyaml-dev libkeyutils-dev zlib1g-dev
+	libaudit-dev libsystemd-dev
+	# unit tests
+	libcmocka-dev
+	# VM tier: qemu, initramfs and image tools, guest tools, test fixtures
+	qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod e2fsprogs
+	keyutils fsverity attr openssl xxd python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

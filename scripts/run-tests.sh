@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+#
+# run-tests.sh - README Quick start command 2: installs the dependencies,
+# builds with -Werror and runs every test suite: unit (cmocka), host (needs
+# root), then the VM tier on the 6.12 kernel (one qemu boot). Ends with
+# "N passed, N failed" summed over all suites; exits non-zero on any failure
+# or when the VM tier did not run.
+#
+#   scripts/run-tests.sh [BUILD_DIR]     (default: build-ci)
+set -uo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$src/build-ci}
+total_pass=0 total_fail=0
+
+step() { echo; echo "=== $* ==="; }
+
+finish() {
+	echo
+	echo "$total_pass passed, $total_fail failed"
+	[ "$total_fail" -eq 0 ] && [ "${vm_ran:-0}" = 1 ] && exit 0
+	[ "${vm_ran:-0}" = 1 ] || echo "run-tests: the VM tier did not run" >&2
+	exit 1
+}
+
+fail_early() {
+	echo "run-tests: $*" >&2
+	total_fail=$((total_fail + 1))
+	finish
+}
+
+step "dependencies"
+"$src/scripts/install-deps.sh" || fail_early "installing dependencies failed"
+
+step "build ($build, -Werror)"
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" "$src" -Dwerror=true -Dtests=enabled >/dev/null ||
+		fail_early "meson setup failed"
+fi
+meson configure "$build" -Dwerror=true >/dev/null
+ninja -C "$build" || fail_early "the build failed"
+
+# Counts meson test results from its summary ("Ok: N", "Fail: N", ...).
+run_meson_suite() {
+	local suite=$1 log ok fail
+	step "meson test --suite $suite"
+	log=$(mktemp)
+	meson test -C "$build" --suite "$suite" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
+	ok=$(sed -n 's/^Ok: *\([0-9]*\)/\1/p' "$log" | tail -n1)
+	fail=0
+	for key in Fail "Unexpected Pass" Timeout; do
+		n=$(sed -n "s/^$key: *\\([0-9]*\\)/\\1/p" "$log" | tail -n1)
+		fail=$((fail + ${n:-0}))
+	done
+	if [ -z "$ok" ]; then
+		echo "run-tests: suite $suite produced no summary" >&2
+		fail=$((fail + 1))
+	fi
+	total_pass=$((total_pass + ${ok:-0}))
+	total_fail=$((total_fail + fail))
+	rm -f "$log"
+}
+
+run_meson_suite unit
+run_meson_suite host
+
+# The VM tier counts its scenarios, not the one meson test that runs them.
+step "VM tier (qemu, Debian 6.12 kernel)"
+vm_log=$(mktemp)
+"$src/tests/vm/run-vm.sh" --build "$build" --no-build --strict --kernel 6.12 2>&1 | tee "$vm_log"
+summary=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed' "$vm_log" | tail -n1)
+if [ -n "$summary" ]; then
+	p=$(echo "$summary" | sed 's/^vm: \([0-9]*\) passed.*/\1/')
+	f=$(echo "$summary" | sed 's/^vm: [0-9]* passed, \([0-9]*\) failed.*/\1/')
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	[ "$p" -gt 0 ] && vm_ran=1
+else
+	total_fail=$((total_fail + 1))
+fi
+rm -f "$vm_log"
+finish
