@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
  * kg-module.c - module loads by the two kernel paths keygate decides:
- *   kg-module finit FILE [compressed]  finit_module(fd), optionally with
+ *   kg-module finit FILE [plain|compressed [PARAMS]]
+ *                                      finit_module(fd), optionally with
  *                                      MODULE_INIT_COMPRESSED_FILE (.ko.xz)
  *   kg-module init FILE                init_module(buffer) of an uncompressed .ko
  *   kg-module remove NAME              delete_module(NAME, O_NONBLOCK)
@@ -17,14 +18,14 @@
 
 #include "kg_helper.h"
 
-static int load_from_file(const char *path, int flags)
+static int load_from_file(const char *path, int flags, const char *params)
 {
 	int fd, err = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kg_setup_error(path, "open", errno);
-	if (syscall(SYS_finit_module, fd, "", flags) != 0)
+	if (syscall(SYS_finit_module, fd, params, flags) != 0)
 		err = errno;
 	close(fd);
 	return kg_result(err);
@@ -67,14 +68,19 @@ out:
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "finit") == 0)
-		return load_from_file(argv[2], 0);
-	if (argc == 4 && strcmp(argv[1], "finit") == 0 && strcmp(argv[3], "compressed") == 0)
-		return load_from_file(argv[2], MODULE_INIT_COMPRESSED_FILE);
+	if (argc >= 3 && argc <= 5 && strcmp(argv[1], "finit") == 0) {
+		const char *mode = argc >= 4 ? argv[3] : "plain";
+		const char *params = argc == 5 ? argv[4] : "";
+
+		if (strcmp(mode, "plain") == 0)
+			return load_from_file(argv[2], 0, params);
+		if (strcmp(mode, "compressed") == 0)
+			return load_from_file(argv[2], MODULE_INIT_COMPRESSED_FILE, params);
+	}
 	if (argc == 3 && strcmp(argv[1], "init") == 0)
 		return load_from_buffer(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		return kg_result(syscall(SYS_delete_module, argv[2], O_NONBLOCK) != 0 ? errno : 0);
-	fprintf(stderr, "usage: kg-module {finit FILE [compressed] | init FILE | remove NAME}\n");
+	fprintf(stderr, "usage: kg-module {finit FILE [plain|compressed [PARAMS]] | init FILE | remove NAME}\n");
 	return KG_HELPER_USAGE;
 }

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# enforce-bench-guest (host side): files for bench/enforce-bench.sh.
+#   other/   not covered by the policy (u-exec, u-open; fresh-* for cold first use)
+#   covered/ covered by `require: signed` rules for exec and open_read, all
+#            signed: c-exec, c-open (cache hits) and vexec-*/vopen-* (first
+#            verification, one file each)
+. "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
+
+FIRST_FILES=20
+kg_prep_key org
+true_bin=$(kg_prep_helper kg-true)
+head -c 4096 /dev/urandom >"$KG_STAGE/data.bin"
+
+kg_prep_copy "$true_bin" other/u-exec
+kg_prep_copy "$KG_STAGE/data.bin" other/u-open
+kg_prep_copy "$true_bin" covered/c-exec
+kg_prep_copy "$KG_STAGE/data.bin" covered/c-open
+kg_prep_sign covered/c-exec org
+kg_prep_sign covered/c-open org
+for i in $(seq 1 $FIRST_FILES); do
+	for kind in exec open; do
+		src=$true_bin
+		[ $kind = open ] && src=$KG_STAGE/data.bin
+		# Distinct contents: distinct digests and no shared page cache.
+		kg_prep_copy "$src" "covered/v$kind-$i"
+		printf '%*s' "$i" '' >>"$KG_STAGE/covered/v$kind-$i"
+		kg_prep_sign "covered/v$kind-$i" org
+		kg_prep_copy "$src" "other/fresh-$kind-$i"
+		printf '%*s' "$i" '' >>"$KG_STAGE/other/fresh-$kind-$i"
+		kg_prep_verity "other/fresh-$kind-$i"
+	done
+done
+rm "$KG_STAGE/data.bin"
+cat >"$KG_STAGE/bench.conf" <<CONF
+REPS=${KG_BENCH_REPS:-5}
+OPEN_N=${KG_BENCH_OPEN_N:-20000}
+EXEC_N=${KG_BENCH_EXEC_N:-200}
+CONF
+
+cat >"$KG_STAGE/policy.yaml" <<YAML
+keygate: 1
+policy: {name: enforce-bench, version: 1, mode: enforce, default: allow}
+anchors:
+  - {name: org, certificates: [keys/org.pem]}
+rules:
+  - name: bench-covered
+    operations: [exec, open_read]
+    paths: [$KG_GUEST_DATA/covered/]
+    require: signed
+    anchors: [org]
+YAML
