@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * test_policy.c - the policy library: exact messages for invalid policies,
+ * compiled map images for valid ones, drop-ins, certificates, determinism,
+ * the built-in default and the shipped examples.
+ *
+ * Usage: test_policy SOURCE_ROOT
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "keygate_policy.h"
+
+static const char *source_root;
+static char certs_dir[4096];
+static char tmp_dir[] = "/tmp/keygate-test-policy-XXXXXX";
+
+/* Replaces @CERTS@ and @TMP@ so cases can name fixture files. */
+static char *expand(const char *text)
+{
+	size_t cap = strlen(text) * 2 + 8192, len = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	while (*text) {
+		const char *with = NULL;
+		size_t skip = 0;
+
+		if (strncmp(text, "@CERTS@", 7) == 0)
+			with = certs_dir, skip = 7;
+		else if (strncmp(text, "@TMP@", 5) == 0)
+			with = tmp_dir, skip = 5;
+		if (with) {
+			assert_true(len + strlen(with) < cap);
+			memcpy(out + len, with, strlen(with));
+			len += strlen(with);
+			text += skip;
+		} else {
+			assert_true(len + 1 < cap);
+			out[len++] = *text++;
+		}
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static int load_text(const char *text, struct kg_compiled_policy **policy,
+		     struct kg_diagnostics *diags)
+{
+	char *yaml = expand(text);
+	int err = kg_policy_load_buffer("t.yaml", yaml, strlen(yaml), policy, diags);
+
+	free(yaml);
+	return err;
+}
+
+static char *format_diag(const struct kg_diag *d)
+{
+	char *s = NULL;
+	const char *sev = d->severity == KG_SEV_ERROR ? "error" : "warning";
+	int n = d->line ? asprintf(&s, "%s:%u:%u: %s: %s", d->file, d->line, d->col, sev, d->message)
+			: asprintf(&s, "%s: %s: %s", d->file, sev, d->message);
+
+	assert_true(n > 0);
+	return s;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	char *expanded = expand(text);
+
+	write_file(path, expanded, strlen(expanded));
+	free(expanded);
+}
+
+#define HDR "keygate: 1\npolicy:\n  name: t\n  version: 1\n"
+#define RULE_OK "rules:\n  - {name: r, operations: [exec], require: allow}\n"
+
+struct invalid_case {
+	const char *yaml;
+	const char *message; /* one of the diagnostics, exactly */
+};
+
+static const struct invalid_case invalid_cases[] = {
+	/* YAML itself */
+	{ "keygate: 1\nrules: [\n", "t.yaml:3:1: error: YAML syntax error: did not find expected node content while parsing a flow node" },
+	{ "keygate: 1\n  bad: indent\n", "t.yaml:2:6: error: YAML syntax error: mapping values are not allowed in this context" },
+	{ "", "t.yaml:1:1: error: empty document: expected a keygate policy" },
+	{ HDR RULE_OK "---\nkeygate: 1\n", "t.yaml:7:1: error: a policy file holds one YAML document; use drop-in files for more" },
+	{ HDR "x: &a [1]\n", "t.yaml:5:1: error: unknown key 'x' in the policy file" },
+	{ HDR "rules:\n  - &r {name: a, operations: [exec], require: allow}\n  - *r\n", "t.yaml:6:3: error: YAML aliases are not supported in keygate policy" },
+	/* top level and header */
+	{ "- a\n", "t.yaml:1:1: error: the policy file must be a mapping, not a list" },
+	{ "policy: {name: t, version: 1}\n" RULE_OK, "t.yaml:1:1: error: missing 'keygate: 1' (the schema version) at the top level" },
+	{ "keygate: 2\n", "t.yaml:1:10: error: unsupported schema version 2: this keygate reads version 1" },
+	{ "keygate: one\n", "t.yaml:1:10: error: 'keygate' must be an unsigned integer, not 'one'" },
+	{ HDR "rulez: []\n", "t.yaml:5:1: error: unknown key 'rulez' in the policy file; did you mean 'rules'?" },
+	{ "{[a]: 1}\n", "t.yaml:1:1: error: missing 'keygate: 1' (the schema version) at the top level" },
+	{ "keygate: 1\n" RULE_OK, "t.yaml:1:1: error: missing 'policy' section (with name and version)" },
+	{ "keygate: 1\npolicy: {name: t}\n" RULE_OK, "t.yaml:1:1: error: 'policy' has no 'version'" },
+	{ "keygate: 1\npolicy: {version: 1}\n" RULE_OK, "t.yaml:1:1: error: 'policy' has no 'name'" },
+	{ "keygate: 1\npolicy: [name]\n", "t.yaml:2:9: error: 'policy' must be a mapping, not a list" },
+	{ HDR "  version: 2\n", "t.yaml:5:3: error: duplicate key 'version' in 'policy' (first at line 4)" },
+	{ HDR "  mdoe: audit\n", "t.yaml:5:3: error: unknown key 'mdoe' in 'policy'; did you mean 'mode'?" },
+	{ "keygate: 1\npolicy:\n  name: t\n  version: x\n", "t.yaml:4:12: error: 'version' must be an unsigned integer, not 'x'" },
+	{ "keygate: 1\npolicy:\n  name: t\n  version: -1\n", "t.yaml:4:12: error: 'version' must be an unsigned integer, not '-1'" },
+	{ "keygate: 1\npolicy:\n  name: t\n  version: \"3\"\n", "t.yaml:4:12: error: 'version' must be an unsigned integer, not '3'" },
+	{ "keygate: 1\npolicy:\n  name: t\n  version: 18446744073709551616\n", "t.yaml:4:12: error: 'version' is too large (at most 18446744073709551615)" },
+	{ "keygate: 1\npolicy:\n  name: my policy\n  version: 1\n", "t.yaml:3:9: error: policy name 'my policy' is invalid: use letters, digits, '-', '_' and '.' (at most 63)" },
+	{ "keygate: 1\npolicy:\n  name: [a]\n  version: 1\n", "t.yaml:3:9: error: policy name must be a string, not a list" },
+	{ "keygate: 1\npolicy:\n  name:\n  version: 1\n", "t.yaml:3:8: error: policy name must be a string, not empty" },
+	{ "keygate: 1\npolicy:\n  name: \"a\\0b\"\n  version: 1\n", "t.yaml:3:9: error: policy name contains a NUL byte" },
+	{ HDR "  mode: enforcing\n", "t.yaml:5:9: error: unknown mode 'enforcing' (expected enforce or audit)" },
+	{ HDR "  mode: strict\n", "t.yaml:5:9: error: unknown mode 'strict' (expected enforce or audit)" },
+	{ HDR "  default: permit\n", "t.yaml:5:12: error: unknown default action 'permit' (expected allow, deny or audit)" },
+	{ HDR "  default: [deny]\n", "t.yaml:5:12: error: 'default' must be allow, deny, audit or a mapping of operations, not a list" },
+	{ HDR "  default: {exce: deny}\n", "t.yaml:5:13: error: unknown key 'exce' in 'default'; did you mean 'exec'?" },
+	{ HDR "  default: {exec: dney}\n", "t.yaml:5:19: error: unknown default action 'dney'; did you mean 'deny'?" },
+	{ HDR "  signature_xattr: security.ima\n", "t.yaml:5:20: error: signature_xattr 'security.ima' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)" },
+	{ HDR "  signature_xattr: user.\n", "t.yaml:5:20: error: signature_xattr 'user.' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)" },
+	{ HDR "  signature_xattr: user.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "t.yaml:5:20: error: signature_xattr 'user.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is longer than 63 bytes" },
+	{ HDR RULE_OK, NULL }, /* sanity: valid (see test) */
+	{ "keygate: 1\npolicy:\n  name: t\n  version: 1\nrules: []\n", "t.yaml:1:1: error: policy has no rules" },
+	/* anchors */
+	{ HDR "anchors: {name: a}\n", "t.yaml:5:10: error: 'anchors' must be a list, not a mapping" },
+	{ HDR "anchors:\n  - system: builtin\n", "t.yaml:6:5: error: an anchor has no 'name'" },
+	{ HDR "anchors:\n  - name: a\n", "t.yaml:6:5: error: anchor 'a' needs one of 'certificates', 'keyring' or 'system'" },
+	{ HDR "anchors:\n  - {name: a, system: builtin, keyring: 5}\n", "t.yaml:6:5: error: anchor 'a' gives more than one of 'certificates', 'keyring' and 'system'" },
+	{ HDR "anchors:\n  - {name: a, system: builtn}\n", "t.yaml:6:23: error: unknown system keyring 'builtn'; did you mean 'builtin'?" },
+	{ HDR "anchors:\n  - {name: a, system: machine}\n", "t.yaml:6:23: error: unknown system keyring 'machine' (expected builtin, secondary or platform)" },
+	{ HDR "anchors:\n  - {name: a, keyring: 0}\n", "t.yaml:6:24: error: keyring serial must not be 0" },
+	{ HDR "anchors:\n  - {name: a, keyring: 4294967296}\n", "t.yaml:6:24: error: keyring serial is too large (at most 2147483647)" },
+	{ HDR "anchors:\n  - {name: a, keyring: [1]}\n", "t.yaml:6:24: error: 'keyring' must be a string, not a list" },
+	{ HDR "anchors:\n  - {name: a, certificates: []}\n", "t.yaml:6:29: error: 'certificates' is empty" },
+	{ HDR "anchors:\n  - {name: a, certificates: x.pem}\n", "t.yaml:6:29: error: 'certificates' must be a list, not a scalar" },
+	{ HDR "anchors:\n  - {name: a, certs: [x.pem]}\n", "t.yaml:6:15: error: unknown key 'certs' in anchor 'a'" },
+	{ HDR "anchors:\n  - {name: a, certificate: [x.pem]}\n", "t.yaml:6:15: error: unknown key 'certificate' in anchor 'a'; did you mean 'certificates'?" },
+	{ HDR "anchors:\n  - {name: a/b, system: builtin}\n", "t.yaml:6:12: error: anchor name 'a/b' is invalid: use letters, digits, '-', '_' and '.' (at most 63)" },
+	{ HDR "anchors:\n  - {name: a, system: builtin}\n  - {name: a, system: secondary}\n"
+	  "rules:\n  - {name: r, operations: [exec], require: signed, anchors: [a]}\n",
+	  "t.yaml:7:5: error: anchor 'a' is already defined at t.yaml:6:5" },
+	{ HDR "anchors:\n  - {name: a, certificates: [@TMP@/missing.pem]}\n" RULE_OK,
+	  "t.yaml:6:30: error: cannot read certificate '@TMP@/missing.pem': No such file or directory" },
+	{ HDR "anchors:\n  - {name: a, certificates: [@TMP@/garbage.pem]}\n" RULE_OK,
+	  "t.yaml:6:30: error: invalid certificate '@TMP@/garbage.pem': neither PEM nor DER" },
+	{ HDR "anchors:\n  - {name: a, certificates: [@TMP@/key.pem]}\n" RULE_OK,
+	  "t.yaml:6:30: error: invalid certificate '@TMP@/key.pem': holds a PEM 'PRIVATE KEY' block, not a CERTIFICATE" },
+	{ HDR "anchors:\n  - {name: a, certificates: [@TMP@/truncated.der]}\n" RULE_OK,
+	  "t.yaml:6:30: error: invalid certificate '@TMP@/truncated.der': not a DER SEQUENCE" },
+	{ HDR "anchors:\n  - {name: a, certificates: [@TMP@/notcert.der]}\n" RULE_OK,
+	  "t.yaml:6:30: error: invalid certificate '@TMP@/notcert.der': not an X.509 Certificate (SEQUENCE of tbsCertificate, algorithm, signature)" },
+	{ HDR "anchors:\n  - {name: a, certificates: [@TMP@/trailing.der]}\n" RULE_OK,
+	  "t.yaml:6:30: error: invalid certificate '@TMP@/trailing.der': 1 trailing bytes after the certificate" },
+	{ HDR "anchors:\n  - {name: a, certificates: [@TMP@/unterminated.pem]}\n" RULE_OK,
+	  "t.yaml:6:30: error: invalid certificate '@TMP@/unterminated.pem': PEM certificate block without an END line" },
+	/* rules */
+	{ HDR "rules: {name: r}\n", "t.yaml:5:8: error: 'rules' must be a list, not a mapping" },
+	{ HDR "rules:\n  - {operations: [exec], require: allow}\n", "t.yaml:6:5: error: a rule has no 'name'" },
+	{ HDR "rules:\n  - {name: r, require: allow}\n", "t.yaml:6:5: error: rule 'r' has no 'operations'" },
+	{ HDR "rules:\n  - {name: r, operations: [exec]}\n", "t.yaml:6:5: error: rule 'r' has no 'require' (signed, allow or deny)" },
+	{ HDR "rules:\n  - {name: r, operations: [], require: allow}\n", "t.yaml:6:27: error: 'operations' is empty" },
+	{ HDR "rules:\n  - {name: r, operations: exec, require: allow}\n", "t.yaml:6:27: error: 'operations' must be a list, not a scalar" },
+	{ HDR "rules:\n  - {name: r, operations: [exce], require: allow}\n", "t.yaml:6:28: error: unknown operation 'exce'; did you mean 'exec'?" },
+	{ HDR "rules:\n  - {name: r, operations: [read], require: allow}\n", "t.yaml:6:28: error: unknown operation 'read' (expected exec, mmap_exec, mprotect_exec, open_read, module_file, module_buffer, firmware, kexec or all)" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: sign}\n", "t.yaml:6:44: error: unknown requirement 'sign'; did you mean 'signed'?" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, mode: permissive}\n", "t.yaml:6:57: error: unknown mode 'permissive' (expected enforce or audit)" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, log: everything}\n", "t.yaml:6:56: error: unknown log setting 'everything' (expected failures or all)" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, path: [/opt/]}\n", "t.yaml:6:51: error: unknown key 'path' in rule 'r'; did you mean 'paths'?" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: signed}\n", "t.yaml:6:5: error: rule 'r' requires a signature but names no 'anchors'" },
+	{ HDR "anchors:\n  - {name: a, system: builtin}\n"
+	  "rules:\n  - {name: r, operations: [exec], require: allow, anchors: [a]}\n",
+	  "t.yaml:8:60: error: 'anchors' is only valid with 'require: signed'" },
+	{ HDR "anchors:\n  - {name: org-apps, system: builtin}\n"
+	  "rules:\n  - {name: r, operations: [exec], require: signed, anchors: [orgapps]}\n",
+	  "t.yaml:8:62: error: rule 'r' names undefined anchor 'orgapps'; did you mean 'org-apps'?" },
+	{ HDR "anchors:\n  - {name: a, system: builtin}\n"
+	  "rules:\n  - {name: r, operations: [exec], require: signed, anchors: [zzz]}\n",
+	  "t.yaml:8:62: error: rule 'r' names undefined anchor 'zzz'" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow}\n  - {name: r, operations: [kexec], require: deny}\n",
+	  "t.yaml:7:5: error: rule 'r' is already defined at t.yaml:6:5" },
+	/* scopes */
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, paths: [opt/]}\n", "t.yaml:6:59: error: path 'opt/' is not absolute" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, paths: [/a//b]}\n", "t.yaml:6:59: error: path '/a//b' is not normalised: it contains '//'" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, paths: [/a/./b]}\n", "t.yaml:6:59: error: path '/a/./b' is not normalised: it contains '.'" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, paths: [/a/..]}\n", "t.yaml:6:59: error: path '/a/..' is not normalised: it contains '..'" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, paths: []}\n", "t.yaml:6:58: error: 'paths' is empty" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, files: [/etc/]}\n", "t.yaml:6:59: error: file '/etc/' ends with '/': list directories under 'paths'" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, files: [/]}\n", "t.yaml:6:59: error: file '/' ends with '/': list directories under 'paths'" },
+	{ HDR "rules:\n  - {name: r, operations: [module_buffer], require: deny, paths: [/lib/]}\n",
+	  "t.yaml:6:28: error: module_buffer has no file, so it cannot be scoped by 'paths' or 'files': put it in a rule without them" },
+	{ HDR "rules:\n  - {name: r, operations: [exec], require: allow, paths: [/" /* 256 bytes with the '/' */
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]}\n",
+	  "t.yaml:6:59: error: path '/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is 256 bytes; the kernel matches at most 255 (KG_PATH_MAX)" },
+	/* revocations */
+	{ HDR RULE_OK "revocations:\n  digests: [\"sha256:abc\"]\n",
+	  "t.yaml:8:13: error: revoked digest 'sha256:abc' must be 'sha256:' and 64 hex digits or 'sha512:' and 128 hex digits" },
+	{ HDR RULE_OK "revocations:\n  digests: [\"md5:00\"]\n",
+	  "t.yaml:8:13: error: revoked digest 'md5:00' must be 'sha256:' and 64 hex digits or 'sha512:' and 128 hex digits" },
+	{ HDR RULE_OK "revocations:\n  digest: []\n", "t.yaml:8:3: error: unknown key 'digest' in 'revocations'; did you mean 'digests'?" },
+	{ HDR RULE_OK "revocations:\n  certificates: [@TMP@/garbage.pem]\n",
+	  "t.yaml:8:18: error: invalid certificate '@TMP@/garbage.pem': neither PEM nor DER" },
+};
+
+static void make_cert_fixtures(void)
+{
+	static const uint8_t not_cert[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
+	char path[4200], src[4200];
+	uint8_t *der;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/garbage.pem", tmp_dir);
+	write_file(path, "hello\n", 6);
+	snprintf(path, sizeof(path), "%s/key.pem", tmp_dir);
+	write_text(path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+	snprintf(path, sizeof(path), "%s/unterminated.pem", tmp_dir);
+	write_text(path, "-----BEGIN CERTIFICATE-----\nMIIB\n");
+	snprintf(path, sizeof(path), "%s/notcert.der", tmp_dir);
+	write_file(path, not_cert, sizeof(not_cert));
+	/* Real DER cut short, and with a byte appended. */
+	snprintf(src, sizeof(src), "%s/modules.der", certs_dir);
+	f = fopen(src, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	der = malloc((size_t)len + 1);
+	assert_non_null(der);
+	assert_int_equal(fread(der, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/truncated.der", tmp_dir);
+	write_file(path, der, (size_t)len - 10);
+	der[len] = 0;
+	snprintf(path, sizeof(path), "%s/trailing.der", tmp_dir);
+	write_file(path, der, (size_t)len + 1);
+	free(der);
+}
+
+static void test_invalid_table(void **state)
+{
+	int failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(invalid_cases) / sizeof(invalid_cases[0]); i++) {
+		const struct invalid_case *c = &invalid_cases[i];
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *policy = NULL;
+		int err = load_text(c->yaml, &policy, &diags);
+
+		if (!c->message) {
+			if (err) {
+				kg_diagnostics_print(&diags, stderr);
+				fail_msg("case %zu should be valid", i);
+			}
+		} else {
+			char *expected = expand(c->message), *got;
+
+			if (err != -EINVAL || diags.count == 0 || policy) {
+				print_error("case %zu: err %d, %zu diagnostics\n", i, err, diags.count);
+				fail();
+			}
+			got = NULL;
+			for (size_t k = 0; k < diags.count; k++) {
+				free(got);
+				got = format_diag(&diags.items[k]);
+				if (strcmp(got, expected) == 0)
+					break;
+			}
+			if (strcmp(got, expected) != 0) {
+				print_error("case %zu:\n  expected: %s\n  first:    %s\n", i, expected,
+					    format_diag(&diags.items[0]));
+				failures++;
+			}
+			free(got);
+			free(expected);
+		}
+		kg_policy_free(policy);
+		kg_diagnostics_free(&diags);
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* Generates "count" items of a kind to hit a map limit. */
+static char *generate(const char *kind, size_t count)
+{
+	size_t cap = 256 + count * 128, len;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	len = (size_t)snprintf(s, cap, HDR "anchors:\n  - {name: sys, system: builtin}\n");
+	if (strcmp(kind, "anchors") == 0)
+		for (size_t i = 0; i < count; i++)
+			len += (size_t)snprintf(s + len, cap - len, "  - {name: a%zu, system: builtin}\n", i);
+	len += (size_t)snprintf(s + len, cap - len,
+				"rules:\n  - {name: base, operations: [exec], require: signed, anchors: [sys]}\n");
+	if (strcmp(kind, "rules") == 0)
+		for (size_t i = 0; i < count; i++)
+			len += (size_t)snprintf(s + len, cap - len,
+						"  - {name: r%zu, operations: [exec], require: allow, files: [/f%zu]}\n",
+						i, i);
+	if (strcmp(kind, "paths") == 0) {
+		len += (size_t)snprintf(s + len, cap - len,
+					"  - name: many\n    operations: [exec]\n    require: allow\n    paths:\n");
+		for (size_t i = 0; i < count; i++)
+			len += (size_t)snprintf(s + len, cap - len, "      - /d%zu/\n", i);
+	}
+	if (strcmp(kind, "revoked") == 0) {
+		len += (size_t)snprintf(s + len, cap - len, "revocations:\n  digests:\n");
+		for (size_t i = 0; i < count; i++)
+			len += (size_t)snprintf(s + len, cap - len, "    - sha256:%064zx\n", i);
+	}
+	assert_true(len < cap);
+	return s;
+}
+
+static void expect_first_error(const char *yaml, const char *expected)
+{
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *policy = NULL;
+	char *got = NULL;
+
+	assert_int_equal(load_text(yaml, &policy, &diags), -EINVAL);
+	assert_null(policy);
+	for (size_t i = 0; i < diags.count && !got; i++)
+		if (diags.items[i].severity == KG_SEV_ERROR)
+			got = format_diag(&diags.items[i]);
+	assert_non_null(got);
+	assert_string_equal(got, expected);
+	free(got);
+	kg_diagnostics_free(&diags);
+}
+
+static void test_limits(void **state)
+{
+	char *yaml;
+
+	(void)state;
+	/* base rule + 1024 = 1025 rules: the 1025th starts line 8 + 1024. */
+	yaml = generate("rules", KG_MAX_RULES);
+	expect_first_error(yaml, "t.yaml:1032:5: error: too many rules: 1025 (the kernel map holds KG_MAX_RULES = 1024)");
+	free(yaml);
+	/* sys + 64 = 65 anchors: anchor 65 is at line 6 + 64. */
+	yaml = generate("anchors", KG_MAX_ANCHORS);
+	expect_first_error(yaml, "t.yaml:70:5: error: too many anchors: 65 (rules refer to anchors with a 64-bit mask, KG_MAX_ANCHORS = 64)");
+	free(yaml);
+	/* "everything" + 4096 directories: the 4096th directory overflows. */
+	yaml = generate("paths", KG_MAX_PATHS);
+	expect_first_error(yaml, "t.yaml:4108:9: error: too many distinct scopes: 4097 (the kernel map holds KG_MAX_PATHS = 4096)");
+	free(yaml);
+	yaml = generate("revoked", KG_MAX_REVOKED + 1);
+	expect_first_error(yaml, "t.yaml:4107:7: error: too many revoked digests: 4097 (the kernel map holds KG_MAX_REVOKED = 4096)");
+	free(yaml);
+	/* Exactly at the limits is fine. */
+	yaml = generate("paths", KG_MAX_PATHS - 1);
+	{
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *policy = NULL;
+
+		assert_int_equal(load_text(yaml, &policy, &diags), 0);
+		assert_int_equal(policy->n_paths, KG_MAX_PATHS);
+		kg_policy_free(policy);
+		kg_diagnostics_free(&diags);
+	}
+	free(yaml);
+}
+
+/* Warnings leave the policy valid. */
+struct warning_case {
+	const char *yaml;
+	const char *message;
+};
+
+static const struct warning_case warning_cases[] = {
+	{ HDR "rules:\n  - {name: a, operations: [exec, mmap_exec], require: allow, paths: [/opt]}\n"
+	      "  - {name: b, operations: [exec, open_read], require: deny, paths: [/opt/]}\n",
+	  "t.yaml:7:69: warning: rule 'b' is shadowed by rule 'a' (t.yaml:6) for exec in /opt/" },
+	{ HDR "rules:\n  - {name: a, operations: [all], require: allow}\n  - {name: b, operations: [kexec], require: deny}\n",
+	  "t.yaml:7:5: warning: rule 'b' is shadowed by rule 'a' (t.yaml:6) for kexec in the scope 'everything'" },
+	{ HDR "anchors:\n  - {name: unused, system: platform}\n" RULE_OK,
+	  "t.yaml:6:5: warning: anchor 'unused' is not used by any rule" },
+	{ HDR "rules:\n  - {name: a, operations: [exec], require: allow, paths: [/opt/, /opt]}\n",
+	  "t.yaml:6:66: warning: '/opt/' is listed twice in rule 'a'" },
+	{ HDR RULE_OK "revocations:\n  digests:\n    - sha256:0000000000000000000000000000000000000000000000000000000000000001\n"
+	  "    - sha256:0000000000000000000000000000000000000000000000000000000000000001\n",
+	  "t.yaml:10:7: warning: digest 'sha256:0000000000000000000000000000000000000000000000000000000000000001' is already revoked" },
+	{ HDR "anchors:\n  - {name: apps, certificates: [@CERTS@/apps.pem]}\n"
+	  "rules:\n  - {name: r, operations: [exec], require: signed, anchors: [apps]}\n"
+	  "revocations:\n  certificates: [@CERTS@/apps.pem]\n",
+	  "t.yaml:10:18: warning: certificate '@CERTS@/apps.pem' is both trusted by anchor 'apps' and revoked: the agent leaves it out of that anchor's keyring" },
+	{ HDR "anchors:\n  - {name: distro, system: builtin}\n"
+	  "rules:\n  - {name: r, operations: [exec], require: signed, anchors: [distro]}\n"
+	  "revocations:\n  certificates: [@CERTS@/old-apps.pem]\n",
+	  "t.yaml:10:18: warning: revoking certificate '@CERTS@/old-apps.pem' only affects certificate anchors: keyring and system anchors such as 'distro' may still trust it" },
+};
+
+static void test_warnings(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(warning_cases) / sizeof(warning_cases[0]); i++) {
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *policy = NULL;
+		char *expected = expand(warning_cases[i].message), *got;
+
+		if (load_text(warning_cases[i].yaml, &policy, &diags) != 0) {
+			kg_diagnostics_print(&diags, stderr);
+			fail_msg("warning case %zu should be valid", i);
+		}
+		assert_int_equal(diags.errors, 0);
+		assert_int_equal(diags.warnings, 1);
+		got = format_diag(&diags.items[0]);
+		if (strcmp(got, expected) != 0) {
+			print_error("warning case %zu:\n  expected: %s\n  got:      %s\n", i, expected, got);
+			fail();
+		}
+		free(got);
+		free(expected);
+		kg_policy_free(policy);
+		kg_diagnostics_free(&diags);
+	}
+}
+
+static const struct kg_path_entry *entry(const struct kg_compiled_policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->n_paths; i++)
+		if (strcmp(p->paths[i].key.path, path) == 0)
+			return &p->paths[i];
+	fail_msg("no path entry '%s'", path);
+	return NULL;
+}
+
+static void test_specificity(void **state)
+{
+	static const char yaml[] = HDR
+		"  mode: enforce\n"
+		"  default: {kexec: deny, firmware: audit}\n"
+		"anchors:\n"
+		"  - {name: sys, system: secondary}\n"
+		"  - {name: ring, keyring: 123456789}\n"
+		"  - {name: ring2, keyring: \"%keyring:ops\"}\n"
+		"  - {name: apps, certificates: [@CERTS@/apps.pem, @CERTS@/modules.der]}\n"
+		"rules:\n"
+		"  - {name: everything, operations: [exec, module_buffer], require: signed, anchors: [sys, ring2]}\n"
+		"  - {name: opt, operations: [exec, mmap_exec], require: signed, anchors: [apps], paths: [/opt], mode: audit}\n"
+		"  - {name: bin, operations: [mmap_exec], require: deny, paths: [/opt/bin/], log: all}\n"
+		"  - {name: tool, operations: [exec], require: allow, files: [/opt/bin/tool]}\n"
+		"  - {name: other, operations: [open_read], require: signed, anchors: [ring], paths: [/srv/, /opt/bin/]}\n";
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *p = NULL;
+	const struct kg_path_entry *e;
+
+	(void)state;
+	assert_int_equal(load_text(yaml, &p, &diags), 0);
+	assert_int_equal(diags.count, 0);
+	assert_string_equal(p->name, "t");
+	assert_int_equal(p->version, 1);
+	assert_int_equal(p->mode, KG_MODE_ENFORCE);
+	assert_string_equal(p->sig_xattr, KG_DEFAULT_SIG_XATTR);
+
+	/* anchors */
+	assert_int_equal(p->n_anchors, 4);
+	assert_int_equal(p->anchors[0].kind, KG_ANCHOR_SYSTEM);
+	assert_int_equal(p->anchors[0].id, KG_SYSTEM_SECONDARY);
+	assert_int_equal(p->anchors[1].kind, KG_ANCHOR_KEYRING);
+	assert_int_equal(p->anchors[1].id, 123456789);
+	assert_null(p->anchor_info[1].keyring_description);
+	assert_int_equal(p->anchors[2].kind, KG_ANCHOR_KEYRING);
+	assert_int_equal(p->anchors[2].id, 0);
+	assert_string_equal(p->anchor_info[2].keyring_description, "%keyring:ops");
+	assert_int_equal(p->anchors[3].kind, KG_ANCHOR_CERTS);
+	assert_int_equal(p->anchors[3].id, 0);
+	assert_int_equal(p->anchor_info[3].n_certs, 2);
+	assert_string_equal(p->anchor_info[3].certs[0].subject,
+			    "O=Example Corp, CN=Example Corp Application Signing");
+	assert_string_equal(p->anchor_info[3].certs[1].subject,
+			    "O=Example Corp, CN=Example Corp Kernel Module Signing");
+	assert_true(p->anchor_info[3].certs[1].der[0] == 0x30);
+	assert_string_equal(p->anchor_info[0].src.file, "t.yaml");
+	assert_int_equal(p->anchor_info[0].src.line, 8);
+
+	/* rules */
+	assert_int_equal(p->n_rules, 5);
+	assert_int_equal(p->rules[0].id, 0);
+	assert_int_equal(p->rules[0].ops, 1u << KG_OP_EXEC | 1u << KG_OP_MODULE_BUFFER);
+	assert_int_equal(p->rules[0].requirement, KG_REQ_SIGNED);
+	assert_int_equal(p->rules[0].on_failure, KG_FAIL_DENY);
+	assert_int_equal(p->rules[0].anchors, 1u << 0 | 1u << 2);
+	assert_int_equal(p->rules[0].src_line, 13);
+	assert_int_equal(p->rule_info[0].n_paths, 0);
+	assert_int_equal(p->rules[1].on_failure, KG_FAIL_AUDIT); /* rule mode: audit */
+	assert_int_equal(p->rules[1].anchors, 1u << 3);
+	assert_string_equal(p->rule_info[1].paths[0], "/opt/");
+	assert_int_equal(p->rules[2].requirement, KG_REQ_DENY);
+	assert_int_equal(p->rules[2].flags, KG_RULE_LOG_ALLOWED);
+	assert_int_equal(p->rules[3].requirement, KG_REQ_ALLOW);
+	assert_string_equal(p->rule_info[3].paths[0], "/opt/bin/tool");
+	assert_int_equal(p->rule_info[4].n_paths, 2);
+	assert_int_equal(p->rule_info[4].src.line, 17);
+	assert_int_equal(p->rule_info[4].src.col, 5);
+
+	/* config */
+	assert_int_equal(p->config.mode, KG_MODE_ENFORCE);
+	assert_int_equal(p->config.n_rules, 5);
+	assert_int_equal(p->config.default_action[KG_OP_KEXEC], KG_DEFAULT_DENY);
+	assert_int_equal(p->config.default_action[KG_OP_FIRMWARE], KG_DEFAULT_AUDIT);
+	assert_int_equal(p->config.default_action[KG_OP_EXEC], KG_DEFAULT_ALLOW);
+	assert_int_equal(p->config.ops_covered,
+			 1u << KG_OP_EXEC | 1u << KG_OP_MMAP_EXEC | 1u << KG_OP_OPEN_READ |
+				 1u << KG_OP_MODULE_BUFFER | 1u << KG_OP_KEXEC | 1u << KG_OP_FIRMWARE);
+	assert_memory_equal(p->config.digest, p->digest, 32);
+	assert_int_equal(p->config.generation, 0);
+	assert_false(kg_policy_is_audit_only(p));
+
+	/* path table: sorted, one entry per scope, inherited values */
+	assert_int_equal(p->n_paths, 5);
+	assert_string_equal(p->paths[0].key.path, "");
+	assert_string_equal(p->paths[1].key.path, "/opt/");
+	assert_string_equal(p->paths[2].key.path, "/opt/bin/");
+	assert_string_equal(p->paths[3].key.path, "/opt/bin/tool");
+	assert_string_equal(p->paths[4].key.path, "/srv/");
+	for (size_t i = 0; i < p->n_paths; i++) {
+		assert_int_equal(p->paths[i].key.slot, 0);
+		assert_int_equal(p->paths[i].key.len, strlen(p->paths[i].key.path));
+		for (size_t k = p->paths[i].key.len; k < KG_PATH_KEY_BYTES; k++)
+			assert_int_equal(p->paths[i].key.path[k], 0);
+	}
+	e = entry(p, "");
+	assert_int_equal(e->value.rule[KG_OP_EXEC], 0);
+	assert_int_equal(e->value.rule[KG_OP_MODULE_BUFFER], 0);
+	assert_int_equal(e->value.rule[KG_OP_MMAP_EXEC], KG_RULE_NONE);
+	assert_int_equal(e->value.rule[KG_OP_KEXEC], KG_RULE_NONE);
+	e = entry(p, "/opt/");
+	assert_int_equal(e->value.rule[KG_OP_EXEC], 1);
+	assert_int_equal(e->value.rule[KG_OP_MMAP_EXEC], 1);
+	assert_int_equal(e->value.rule[KG_OP_OPEN_READ], KG_RULE_NONE);
+	e = entry(p, "/opt/bin/");
+	assert_int_equal(e->value.rule[KG_OP_EXEC], 1);      /* inherited from /opt/ */
+	assert_int_equal(e->value.rule[KG_OP_MMAP_EXEC], 2); /* more specific */
+	assert_int_equal(e->value.rule[KG_OP_OPEN_READ], 4);
+	e = entry(p, "/opt/bin/tool");
+	assert_int_equal(e->value.rule[KG_OP_EXEC], 3);      /* exact file wins */
+	assert_int_equal(e->value.rule[KG_OP_MMAP_EXEC], 2); /* inherited from /opt/bin/ */
+	assert_int_equal(e->value.rule[KG_OP_OPEN_READ], 4);
+	e = entry(p, "/srv/");
+	assert_int_equal(e->value.rule[KG_OP_EXEC], 0); /* inherited from everything */
+	assert_int_equal(e->value.rule[KG_OP_OPEN_READ], 4);
+	kg_policy_free(p);
+	kg_diagnostics_free(&diags);
+}
+
+/* A scope whose parent directory is not in the table inherits from the
+ * nearest one that is; "all" in a scoped rule leaves module_buffer out. */
+static void test_inheritance_gaps(void **state)
+{
+	static const char yaml[] = HDR
+		"rules:\n"
+		"  - {name: root, operations: [exec], require: deny, paths: [/]}\n"
+		"  - {name: deep, operations: [all], require: allow, paths: [/a/b/c/]}\n"
+		"  - {name: sibling, operations: [open_read], require: deny, paths: [/a/bc/]}\n";
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *p = NULL;
+
+	(void)state;
+	assert_int_equal(load_text(yaml, &p, &diags), 0);
+	assert_int_equal(p->rules[1].ops, ((1u << KG_OP_COUNT) - 1) & ~(1u << KG_OP_MODULE_BUFFER));
+	assert_int_equal(entry(p, "")->value.rule[KG_OP_EXEC], KG_RULE_NONE);
+	assert_int_equal(entry(p, "/")->value.rule[KG_OP_EXEC], 0);
+	assert_int_equal(entry(p, "/a/b/c/")->value.rule[KG_OP_EXEC], 1);
+	assert_int_equal(entry(p, "/a/b/c/")->value.rule[KG_OP_MODULE_BUFFER], KG_RULE_NONE);
+	/* "/a/bc/" is not under "/a/b/": it inherits from "/" only. */
+	assert_int_equal(entry(p, "/a/bc/")->value.rule[KG_OP_EXEC], 0);
+	assert_int_equal(entry(p, "/a/bc/")->value.rule[KG_OP_OPEN_READ], 2);
+	assert_true(kg_policy_is_audit_only(p) == 0);
+	kg_policy_free(p);
+	kg_diagnostics_free(&diags);
+}
+
+static void test_audit_only(void **state)
+{
+	static const struct {
+		const char *yaml;
+		int audit_only;
+	} cases[] = {
+		{ HDR "  mode: audit\nrules:\n  - {name: r, operations: [exec], require: deny}\n", 1 },
+		{ HDR "rules:\n  - {name: r, operations: [exec], require: deny}\n", 0 },
+		{ HDR "rules:\n  - {name: r, operations: [exec], require: allow}\n", 1 },
+		{ HDR "  mode: audit\n  default: deny\nrules:\n  - {name: r, operations: [exec], require: deny}\n", 0 },
+		{ HDR "  mode: audit\nrules:\n  - {name: r, operations: [exec], require: deny, mode: enforce}\n", 0 },
+		{ HDR "rules:\n  - {name: r, operations: [exec], require: deny, mode: audit}\n", 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *p = NULL;
+
+		assert_int_equal(load_text(cases[i].yaml, &p, &diags), 0);
+		if (kg_policy_is_audit_only(p) != cases[i].audit_only)
+			fail_msg("audit-only case %zu", i);
+		kg_policy_free(p);
+		kg_diagnostics_free(&diags);
+	}
+}
+
+static uint8_t *blob_of(const struct kg_compiled_policy *p, size_t *len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	assert_non_null(f);
+	assert_int_equal(kg_policy_write_blob(p, f), 0);
+	assert_int_equal(fclose(f), 0);
+	*len = size;
+	return (uint8_t *)buf;
+}
+
+static void test_determinism_and_blob(void **state)
+{
+	char dir[4200], rel[4200], cwd[4096];
+	const char *abs_path[1] = { dir }, *rel_path[1] = { rel };
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *a = NULL, *b = NULL;
+	uint8_t *blob_a, *blob_b, body_digest[32];
+	size_t len_a, len_b;
+	uint64_t body_len = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/policy/examples/signed-apps", source_root);
+	assert_int_equal(kg_policy_load(abs_path, 1, &a, &diags), 0);
+	/* The same policy through another spelling of its path. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(source_root), 0);
+	snprintf(rel, sizeof(rel), "policy/examples/./signed-apps/");
+	assert_int_equal(kg_policy_load(rel_path, 1, &b, &diags), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_memory_equal(a->digest, b->digest, 32);
+	assert_string_not_equal(a->sources[0], b->sources[0]);
+
+	blob_a = blob_of(a, &len_a);
+	blob_b = blob_of(a, &len_b);
+	assert_int_equal(len_a, len_b);
+	assert_memory_equal(blob_a, blob_b, len_a);
+	free(blob_b);
+
+	/* Header: magic, format, ABI, body length, digest of the body. */
+	assert_memory_equal(blob_a, "KGPOLICY", 8);
+	assert_int_equal(blob_a[8], 1);
+	assert_int_equal(blob_a[12], KG_ABI_VERSION);
+	for (int i = 0; i < 8; i++)
+		body_len |= (uint64_t)blob_a[16 + i] << (8 * i);
+	assert_true(56 + body_len < len_a); /* the trailer follows */
+	kg_sha256(blob_a + 56, body_len, body_digest);
+	assert_memory_equal(body_digest, a->digest, 32);
+	assert_memory_equal(blob_a + 24, a->digest, 32);
+	free(blob_a);
+
+	/* Any change of meaning changes the digest. */
+	{
+		struct kg_compiled_policy *c = NULL, *d = NULL;
+
+		assert_int_equal(load_text(HDR RULE_OK, &c, &diags), 0);
+		assert_int_equal(load_text(HDR "rules:\n  - {name: r, operations: [exec], require: deny}\n", &d, &diags), 0);
+		assert_memory_not_equal(c->digest, d->digest, 32);
+		kg_policy_free(c);
+		kg_policy_free(d);
+	}
+	kg_policy_free(a);
+	kg_policy_free(b);
+	kg_diagnostics_free(&diags);
+}
+
+static void mkdir_p(const char *path)
+{
+	assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+}
+
+static void test_dropins(void **state)
+{
+	char dir[4200], path[4300], expected[9000];
+	const char *args[1] = { dir };
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *p = NULL;
+	char *got;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/dropin", tmp_dir);
+	mkdir_p(dir);
+	snprintf(path, sizeof(path), "%s/policy.d", dir);
+	mkdir_p(path);
+	snprintf(path, sizeof(path), "%s/policy.yaml", dir);
+	write_text(path, HDR "anchors:\n  - {name: sys, system: builtin}\n"
+			 "rules:\n  - {name: base, operations: [exec], require: signed, anchors: [sys]}\n");
+	/* Sorted by name, not by creation order; non-.yaml files ignored. */
+	snprintf(path, sizeof(path), "%s/policy.d/20-second.yaml", dir);
+	write_text(path, "keygate: 1\nrules:\n  - {name: second, operations: [kexec], require: deny}\n");
+	snprintf(path, sizeof(path), "%s/policy.d/10-first.yaml", dir);
+	write_text(path, "keygate: 1\nanchors:\n  - {name: local, certificates: [../../../../" "@CERTS@/apps.pem]}\n"
+			 "rules:\n  - {name: first, operations: [open_read], require: signed, anchors: [local], paths: [/etc/app/]}\n");
+	snprintf(path, sizeof(path), "%s/policy.d/README", dir);
+	write_text(path, "not policy\n");
+	snprintf(path, sizeof(path), "%s/policy.d/.30-hidden.yaml", dir);
+	write_text(path, "garbage: [\n");
+
+	assert_int_equal(kg_policy_load(args, 1, &p, &diags), 0);
+	if (diags.count)
+		kg_diagnostics_print(&diags, stderr);
+	assert_int_equal(diags.count, 0);
+	assert_int_equal(p->n_sources, 3);
+	assert_non_null(strstr(p->sources[1], "10-first.yaml"));
+	assert_int_equal(p->n_rules, 3);
+	assert_string_equal(p->rule_info[0].name, "base");
+	assert_string_equal(p->rule_info[1].name, "first");
+	assert_string_equal(p->rule_info[2].name, "second");
+	assert_ptr_equal(p->rule_info[1].src.file, p->sources[1]);
+	assert_int_equal(p->rule_info[1].src.line, 5);
+	assert_int_equal(p->anchor_info[1].n_certs, 1);
+	kg_policy_free(p);
+	kg_diagnostics_free(&diags);
+
+	/* A header key defined twice: both places are named. */
+	snprintf(path, sizeof(path), "%s/policy.d/40-bump.yaml", dir);
+	write_text(path, "keygate: 1\npolicy:\n  version: 2\n");
+	assert_int_equal(kg_policy_load(args, 1, &p, &diags), -EINVAL);
+	got = format_diag(&diags.items[0]);
+	snprintf(expected, sizeof(expected),
+		 "%s/policy.d/40-bump.yaml:3:12: error: 'policy.version' is already defined at %s/policy.yaml:4:12",
+		 dir, dir);
+	assert_string_equal(got, expected);
+	free(got);
+	kg_diagnostics_free(&diags);
+	unlink(path);
+
+	/* Duplicate rule across files names the first file. */
+	snprintf(path, sizeof(path), "%s/policy.d/50-dup.yaml", dir);
+	write_text(path, "keygate: 1\nrules:\n  - {name: base, operations: [exec], require: allow}\n");
+	assert_int_equal(kg_policy_load(args, 1, &p, &diags), -EINVAL);
+	got = format_diag(&diags.items[0]);
+	snprintf(expected, sizeof(expected),
+		 "%s/policy.d/50-dup.yaml:3:5: error: rule 'base' is already defined at %s/policy.yaml:8:5",
+		 dir, dir);
+	assert_string_equal(got, expected);
+	free(got);
+	kg_diagnostics_free(&diags);
+	unlink(path);
+
+	/* A directory with nothing in it, and a missing file. */
+	snprintf(dir, sizeof(dir), "%s/empty", tmp_dir);
+	mkdir_p(dir);
+	assert_int_equal(kg_policy_load(args, 1, &p, &diags), -EINVAL);
+	got = format_diag(&diags.items[0]);
+	snprintf(expected, sizeof(expected),
+		 "%s: error: directory has no policy.yaml and no policy.d/*.yaml", dir);
+	assert_string_equal(got, expected);
+	free(got);
+	kg_diagnostics_free(&diags);
+	snprintf(dir, sizeof(dir), "%s/nope.yaml", tmp_dir);
+	assert_int_equal(kg_policy_load(args, 1, &p, &diags), -EINVAL);
+	got = format_diag(&diags.items[0]);
+	snprintf(expected, sizeof(expected), "%s: error: cannot open: No such file or directory", dir);
+	assert_string_equal(got, expected);
+	free(got);
+	kg_diagnostics_free(&diags);
+}
+
+static void test_default_policy(void **state)
+{
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *p = NULL;
+	const struct kg_path_entry *e;
+
+	(void)state;
+	assert_non_null(strstr(kg_policy_default_text(), "keygate: 1"));
+	assert_int_equal(kg_policy_load_default(&p, &diags), 0);
+	assert_int_equal(diags.count, 0);
+	assert_int_equal(p->mode, KG_MODE_AUDIT);
+	assert_true(kg_policy_is_audit_only(p));
+	for (size_t i = 0; i < p->n_rules; i++)
+		assert_int_equal(p->rules[i].on_failure, KG_FAIL_AUDIT);
+	for (int op = 0; op < KG_OP_COUNT; op++)
+		assert_int_not_equal(p->config.default_action[op], KG_DEFAULT_DENY);
+	e = entry(p, "");
+	assert_int_not_equal(e->value.rule[KG_OP_MODULE_FILE], KG_RULE_NONE);
+	assert_int_not_equal(e->value.rule[KG_OP_MODULE_BUFFER], KG_RULE_NONE);
+	assert_int_equal(p->rules[e->value.rule[KG_OP_MODULE_FILE]].requirement, KG_REQ_SIGNED);
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const dirs[] = { "/tmp/", "/var/tmp/", "/dev/shm/" };
+
+		e = entry(p, dirs[i]);
+		assert_int_not_equal(e->value.rule[KG_OP_EXEC], KG_RULE_NONE);
+		assert_int_not_equal(e->value.rule[KG_OP_MMAP_EXEC], KG_RULE_NONE);
+	}
+	/* Only system keyrings: nothing for the agent to provision. */
+	for (size_t i = 0; i < p->n_anchors; i++)
+		assert_int_equal(p->anchors[i].kind, KG_ANCHOR_SYSTEM);
+	kg_policy_free(p);
+	kg_diagnostics_free(&diags);
+}
+
+static void test_examples(void **state)
+{
+	static const char *const examples[] = {
+		"policy/examples/signed-apps",
+		"policy/examples/module-signing.yaml",
+		"policy/examples/protected-config.yaml",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+		char path[4200];
+		const char *args[1] = { path };
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *p = NULL;
+
+		snprintf(path, sizeof(path), "%s/%s", source_root, examples[i]);
+		if (kg_policy_load(args, 1, &p, &diags) != 0 || diags.count != 0) {
+			kg_diagnostics_print(&diags, stderr);
+			fail_msg("example %s does not check clean", examples[i]);
+		}
+		kg_policy_free(p);
+		kg_diagnostics_free(&diags);
+	}
+}
+
+static void test_names_and_sha256(void **state)
+{
+	static const uint8_t abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+		0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	};
+	static const uint8_t two_blocks[32] = {
+		0x24, 0x8d, 0x6a, 0x61, 0xd2, 0x06, 0x38, 0xb8, 0xe5, 0xc0, 0x26, 0x93, 0x0c, 0x3e, 0x60, 0x39,
+		0xa3, 0x3c, 0xe4, 0x59, 0x64, 0xff, 0x21, 0x67, 0xf6, 0xec, 0xed, 0xd4, 0x19, 0xdb, 0x06, 0xc1,
+	};
+	uint8_t out[32];
+
+	(void)state;
+	kg_sha256("abc", 3, out);
+	assert_memory_equal(out, abc, 32);
+	kg_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, out);
+	assert_memory_equal(out, two_blocks, 32);
+	for (uint32_t op = 0; op < KG_OP_COUNT; op++)
+		assert_int_equal(kg_op_from_name(kg_op_name(op)), (int)op);
+	assert_null(kg_op_name(KG_OP_COUNT));
+	assert_int_equal(kg_op_from_name("all"), -EINVAL);
+	assert_string_equal(kg_verdict_name(KG_VERDICT_AUDIT), "audit");
+	assert_null(kg_verdict_name(3));
+	assert_string_equal(kg_reason_name(KG_REASON_UNKNOWN_SIGNER), "unknown-signer");
+	assert_null(kg_reason_name(KG_REASON_COUNT));
+	for (uint32_t r = 1; r < KG_REASON_COUNT; r++)
+		assert_non_null(kg_reason_name(r));
+	assert_string_equal(kg_requirement_name(KG_REQ_SIGNED), "signed");
+	assert_null(kg_requirement_name(0));
+	assert_string_equal(kg_anchor_kind_name(KG_ANCHOR_KEYRING), "keyring");
+	assert_null(kg_anchor_kind_name(4));
+}
+
+static void test_diagnostics_print(void **state)
+{
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *p = NULL;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(load_text(HDR "  mode: x\n", &p, &diags), -EINVAL);
+	f = open_memstream(&buf, &size);
+	assert_non_null(f);
+	kg_diagnostics_print(&diags, f);
+	fclose(f);
+	assert_string_equal(buf, "t.yaml:5:9: error: unknown mode 'x' (expected enforce or audit)\n");
+	assert_int_equal(diags.errors, 1);
+	assert_int_equal(diags.warnings, 0);
+	free(buf);
+	kg_diagnostics_free(&diags);
+	assert_int_equal(diags.count, 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmp_dir))
+		return -1;
+	make_cert_fixtures();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[200];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_invalid_table),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_specificity),
+		cmocka_unit_test(test_inheritance_gaps),
+		cmocka_unit_test(test_audit_only),
+		cmocka_unit_test(test_determinism_and_blob),
+		cmocka_unit_test(test_dropins),
+		cmocka_unit_test(test_default_policy),
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_names_and_sha256),
+		cmocka_unit_test(test_diagnostics_print),
+	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s SOURCE_ROOT\n", argv[0]);
+		return 2;
+	}
+	source_root = argv[1];
+	snprintf(certs_dir, sizeof(certs_dir), "%s/policy/examples/certs", source_root);
+	/* make_cert_fixtures needs the directory before setup runs. */
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
