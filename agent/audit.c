@@ -342,19 +342,33 @@ void kg_event_format_human(char *buf, size_t size, const struct kg_event *ev,
 
 /* ---- the writer thread and its queue ---- */
 
-static int open_log(const char *path)
+/* Creates missing directories of path's parent, mode 0750 (mkdir -p). */
+static int make_parent_dirs(const char *path)
 {
 	char dir[PATH_MAX];
-	char *slash;
-	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, KG_LOG_DIR_MODE) < 0 && errno != EEXIST)
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		struct stat st;
+
+		*p = '\0';
+		/* EACCES/EROFS on a directory that exists is fine too. */
+		if (mkdir(dir, KG_LOG_DIR_MODE) < 0 && errno != EEXIST &&
+		    (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
 			return -errno;
+		*p = '/';
 	}
+	return 0;
+}
+
+static int open_log(const char *path)
+{
+	int fd, err;
+
+	err = make_parent_dirs(path);
+	if (err)
+		return err;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, KG_LOG_FILE_MODE);
 	return fd < 0 ? -errno : fd;
 }
@@ -479,6 +493,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		size_t chunk, lines;
+		bool at_boundary;
 		uint64_t lost = 0;
 		int err;
 
@@ -502,6 +517,9 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&a->lock);
 
 		lines = count_lines(a->ring + a->head, chunk);
+		/* A chunk ends at the end of the ring, maybe mid-record: loss
+		 * records may only go in between whole lines. */
+		at_boundary = a->ring[a->head + chunk - 1] == '\n';
 		err = write_lines(a, a->ring + a->head, chunk, &lost);
 		if (err)
 			writer_report_error(a, err);
@@ -511,7 +529,7 @@ static void *writer_main(void *arg)
 		a->len -= chunk;
 		a->stats.written += lines - lost;
 		a->stats.write_failed += lost;
-		if (!err && losses_unreported(a)) {
+		if (!err && at_boundary && losses_unreported(a)) {
 			pthread_mutex_unlock(&a->lock);
 			writer_report_losses(a);
 			pthread_mutex_lock(&a->lock);
@@ -900,14 +918,16 @@ struct lifecycle_ctx {
 	struct kg_audit *a;
 	const char *type;
 	const struct kg_compiled_policy *old_policy;
-	const struct kg_compiled_policy *policy;
+	const struct kg_compiled_policy *policy;    /* in force afterwards */
+	const struct kg_compiled_policy *candidate; /* rejected one, or NULL */
 	const char *result;
+	bool applied;
 };
 
 static void render_lifecycle(struct json_writer *w, void *ctx)
 {
 	struct lifecycle_ctx *l = ctx;
-	struct policy_identity id, old_id;
+	struct policy_identity id;
 	char time[64];
 
 	identity_from_policy(&id, l->policy);
@@ -915,9 +935,15 @@ static void render_lifecycle(struct json_writer *w, void *ctx)
 	json_object_begin(w);
 	write_header(w, l->type, time, l->a->host, &id);
 	if (strcmp(l->type, "policy_reload") == 0) {
-		identity_from_policy(&old_id, l->old_policy);
-		write_identity(w, "old_policy", &old_id);
+		identity_from_policy(&id, l->old_policy);
+		write_identity(w, "old_policy", &id);
 	}
+	if (l->candidate) {
+		identity_from_policy(&id, l->candidate);
+		write_identity(w, "rejected_policy", &id);
+	}
+	if (strncmp(l->type, "policy_", 7) == 0)
+		json_kv_bool(w, "applied", l->applied);
 	if (l->result)
 		json_kv_string(w, "result", l->result);
 	if (l->policy)
@@ -937,39 +963,50 @@ static void set_current_policy(struct kg_audit *a, const struct kg_compiled_poli
 	pthread_mutex_unlock(&a->lock);
 }
 
-static void lifecycle(struct kg_audit *a, const char *type, int audit_type,
-		      const struct kg_compiled_policy *old_policy,
-		      const struct kg_compiled_policy *policy, const char *result, bool success)
+static void lifecycle(struct kg_audit *a, int audit_type, struct lifecycle_ctx *l)
 {
-	struct lifecycle_ctx l = { a, type, old_policy, policy, result };
-	char message[256];
+	char message[512];
 
-	queue_record(a, render_lifecycle, &l);
-	audit_lifecycle(a, audit_type, type, old_policy, policy, result, success);
-	snprintf(message, sizeof(message), "keygate %s: policy %s%s%s", type,
-		 policy && policy->name ? policy->name : "-", result ? ": " : "", result ? result : "");
-	journal_text(a, type, message);
+	queue_record(a, render_lifecycle, l);
+	audit_lifecycle(a, audit_type, l->type, l->old_policy, l->applied ? l->policy : l->candidate,
+			l->result, l->applied);
+	snprintf(message, sizeof(message), "keygate %s: policy %s%s%s", l->type,
+		 l->policy && l->policy->name ? l->policy->name : "-", l->result ? ": " : "",
+		 l->result ? l->result : "");
+	journal_text(a, l->type, message);
 }
 
 void kg_audit_agent_start(struct kg_audit *a, const struct kg_compiled_policy *policy)
 {
+	struct lifecycle_ctx l = { .a = a, .type = "agent_start", .policy = policy, .applied = true };
+
 	set_current_policy(a, policy);
-	lifecycle(a, "agent_start", KG_AUDIT_TYPE_STATUS, NULL, policy, NULL, true);
+	lifecycle(a, KG_AUDIT_TYPE_STATUS, &l);
 }
 
 void kg_audit_agent_stop(struct kg_audit *a, const struct kg_compiled_policy *policy)
 {
-	lifecycle(a, "agent_stop", KG_AUDIT_TYPE_STATUS, NULL, policy, NULL, true);
+	struct lifecycle_ctx l = { .a = a, .type = "agent_stop", .policy = policy, .applied = true };
+
+	lifecycle(a, KG_AUDIT_TYPE_STATUS, &l);
 }
 
 void kg_audit_policy_change(struct kg_audit *a, const struct kg_compiled_policy *old_policy,
 			    const struct kg_compiled_policy *new_policy, const char *result)
 {
-	const struct kg_compiled_policy *in_force = new_policy ? new_policy : old_policy;
+	bool applied = new_policy && (!result || strcmp(result, "applied") == 0);
+	struct lifecycle_ctx l = {
+		.a = a,
+		.type = old_policy ? "policy_reload" : "policy_load",
+		.old_policy = old_policy,
+		.policy = applied ? new_policy : old_policy,
+		.candidate = applied ? NULL : new_policy,
+		.result = result,
+		.applied = applied,
+	};
 
-	set_current_policy(a, in_force);
-	lifecycle(a, old_policy ? "policy_reload" : "policy_load", KG_AUDIT_TYPE_POLICY,
-		  old_policy, in_force, result, new_policy != NULL);
+	set_current_policy(a, l.policy);
+	lifecycle(a, KG_AUDIT_TYPE_POLICY, &l);
 }
 
 struct ring_loss_ctx {

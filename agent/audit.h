@@ -44,7 +44,11 @@ int kg_audit_open(struct kg_audit **out, const struct kg_audit_options *opts);
  * force for ev->generation (for rule names, source file:line, anchors). */
 void kg_audit_decision(struct kg_audit *a, const struct kg_event *ev,
 		       const struct kg_compiled_policy *policy);
-/* Agent lifecycle and policy changes (old may be NULL on first load). */
+/* Agent lifecycle and policy changes (old may be NULL on first load).
+ * result NULL or "applied": new_policy is now in force. Anything else
+ * (e.g. "rejected: invalid policy") means the change failed and
+ * old_policy stays in force; new_policy, if not NULL, is the rejected
+ * candidate and is recorded as such. */
 void kg_audit_agent_start(struct kg_audit *a, const struct kg_compiled_policy *policy);
 void kg_audit_agent_stop(struct kg_audit *a, const struct kg_compiled_policy *policy);
 void kg_audit_policy_change(struct kg_audit *a, const struct kg_compiled_policy *old_policy,
@@ -52,7 +56,8 @@ void kg_audit_policy_change(struct kg_audit *a, const struct kg_compiled_policy 
 /* Total ring-buffer drops reported by the kernel so far; a record is
  * written when the count grows. */
 void kg_audit_ring_losses(struct kg_audit *a, uint64_t dropped_total);
-/* Reopen the log file (logrotate: SIGHUP / SIGUSR1). */
+/* Reopen the log file (logrotate: SIGHUP / SIGUSR1). Call it from the
+ * event loop, not from a signal handler. */
 int kg_audit_reopen(struct kg_audit *a);
 /* Flushes queued records and closes every sink. */
 void kg_audit_close(struct kg_audit *a);

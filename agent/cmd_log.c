@@ -50,7 +50,7 @@ static void usage(FILE *out)
 		"  -S, --since TIME    records at or after TIME\n"
 		"  -U, --until TIME    records at or before TIME\n"
 		"      --verdict V     allow, deny or audit\n"
-		"      --op OP         exec, mmap-exec, open-read, module-file, ...\n"
+		"      --op OP         exec, mmap_exec, mprotect_exec, open_read, module_file, ...\n"
 		"      --rule NAME     decisions of this rule\n"
 		"      --path GLOB     target path matches GLOB ('*' crosses '/')\n"
 		"      --pid N, --uid N, --anchor NAME\n"
