@@ -13,8 +13,8 @@
 static void policy_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: keygate [-j] policy check FILE|DIR...\n"
-		"       keygate [-j] policy compile FILE|DIR... -o OUT\n"
+		"Usage: keygate [-j] policy check {FILE|DIR... | --default}\n"
+		"       keygate [-j] policy compile {FILE|DIR... | --default} -o OUT\n"
 		"       keygate [-j] policy show [FILE|DIR... | --default]\n"
 		"       keygate policy help\n"
 		"\n"
@@ -27,7 +27,8 @@ static void policy_usage(FILE *out)
 
 /* Options every policy command accepts; returns the index of the first
  * operand, or -1 after reporting a usage error. */
-static int parse_options(int argc, char **argv, const char **output, int *use_default, int *help)
+static int parse_options(int argc, char **argv, const char **output, int *use_default,
+			 int *help)
 {
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -39,7 +40,7 @@ static int parse_options(int argc, char **argv, const char **output, int *use_de
 	};
 	int opt;
 
-	optind = 1;
+	optind = 0; /* 0: glibc re-reads the option string (main used "+") */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "o:jph", options, NULL)) != -1) {
 		switch (opt) {
@@ -51,10 +52,6 @@ static int parse_options(int argc, char **argv, const char **output, int *use_de
 			*output = optarg;
 			break;
 		case 'D':
-			if (!use_default) {
-				cli_error("policy %s: --default is only valid with show", argv[0]);
-				return -1;
-			}
 			*use_default = 1;
 			break;
 		case 'j':
@@ -139,20 +136,20 @@ static int do_check(int argc, char **argv)
 {
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
-	int help = 0, first, err, ret = KG_EXIT_OK;
+	int help = 0, use_default = 0, first, err, ret = KG_EXIT_OK;
 
-	first = parse_options(argc, argv, NULL, NULL, &help);
+	first = parse_options(argc, argv, NULL, &use_default, &help);
 	if (first < 0)
 		return KG_EXIT_USAGE;
 	if (help) {
 		policy_usage(stdout);
 		return KG_EXIT_OK;
 	}
-	if (first >= argc) {
-		cli_error("policy check: missing FILE or DIR");
+	if ((first >= argc) == !use_default) {
+		cli_error("policy check: give FILE|DIR... or --default");
 		return KG_EXIT_USAGE;
 	}
-	err = load(argc, argv, first, 0, &policy, &diags);
+	err = load(argc, argv, first, use_default, &policy, &diags);
 	if (err) {
 		ret = report_failure("check", &diags, err);
 		goto out;
@@ -193,21 +190,21 @@ static int do_compile(int argc, char **argv)
 	const char *output = NULL;
 	char *tmp = NULL;
 	FILE *f = NULL;
-	int help = 0, first, err, ret = KG_EXIT_FAILURE;
+	int help = 0, use_default = 0, first, err, ret = KG_EXIT_FAILURE;
 	long bytes;
 
-	first = parse_options(argc, argv, &output, NULL, &help);
+	first = parse_options(argc, argv, &output, &use_default, &help);
 	if (first < 0)
 		return KG_EXIT_USAGE;
 	if (help) {
 		policy_usage(stdout);
 		return KG_EXIT_OK;
 	}
-	if (first >= argc || !output) {
-		cli_error("policy compile: usage: keygate policy compile FILE|DIR... -o OUT");
+	if ((first >= argc) == !use_default || !output) {
+		cli_error("policy compile: usage: keygate policy compile {FILE|DIR... | --default} -o OUT");
 		return KG_EXIT_USAGE;
 	}
-	err = load(argc, argv, first, 0, &policy, &diags);
+	err = load(argc, argv, first, use_default, &policy, &diags);
 	if (err) {
 		ret = report_failure("compile", &diags, err);
 		goto out;
