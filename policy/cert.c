@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -363,6 +364,7 @@ int kg_cert_load(const char *path, struct kg_certificate **certs_out, size_t *n_
 	struct kg_certificate *certs = NULL;
 	size_t n = 0, cap = 0, len;
 	uint8_t *data = NULL;
+	struct stat st;
 	FILE *f = NULL;
 	int err;
 
@@ -370,6 +372,12 @@ int kg_cert_load(const char *path, struct kg_certificate **certs_out, size_t *n_
 	if (!f) {
 		err = -errno;
 		snprintf(why, why_len, "%s", strerror(errno));
+		goto out;
+	}
+	/* A FIFO or a terminal would block the compiler. */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		snprintf(why, why_len, "not a regular file");
 		goto out;
 	}
 	data = malloc(CERT_FILE_MAX + 1);
