@@ -95,7 +95,8 @@ struct kg_compiled_policy {
 	struct kg_anchor_info *anchor_info;
 	size_t n_anchors;
 
-	struct kg_path_entry *paths; /* sorted by key bytes */
+	struct kg_path_entry *paths; /* sorted by path bytes (a directory before
+				      * what it contains); [0] is "everything" */
 	size_t n_paths;
 
 	struct kg_revoked_key *revoked; /* slot 0 */

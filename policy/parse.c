@@ -831,15 +831,17 @@ static void parse_revocations(struct parser *p, const yaml_node_t *node)
 
 			if (!path)
 				continue;
+			struct kg_loc *locs;
+
 			if (kg_grow((void **)&src->revoked_cert_paths, &src->cap_revoked_certs,
 				    src->n_revoked_certs, sizeof(char *)) ||
-			    !(src->revoked_cert_locs = realloc(src->revoked_cert_locs,
-							       src->cap_revoked_certs *
-								       sizeof(struct kg_loc)))) {
+			    !(locs = realloc(src->revoked_cert_locs,
+					     src->cap_revoked_certs * sizeof(*locs)))) {
 				free(path);
 				p->err = -ENOMEM;
 				return;
 			}
+			src->revoked_cert_locs = locs;
 			src->revoked_cert_locs[src->n_revoked_certs] = loc_of(p, item);
 			src->revoked_cert_paths[src->n_revoked_certs++] = path;
 		}
