@@ -241,8 +241,10 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 		return;
 	}
 	ev->time_boot_ns = bpf_ktime_get_boot_ns();
-	ev->dev = inode ? BPF_CORE_READ(inode, i_sb, s_dev) : 0;
-	ev->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
+	/* Direct BTF loads, not BPF_CORE_READ: its stack temporaries may
+	 * land on a dead dynptr's slot, which the verifier refuses. */
+	ev->dev = inode ? inode->i_sb->s_dev : 0;
+	ev->ino = inode ? inode->i_ino : 0;
 	ev->generation = d->generation;
 	ev->op = d->op;
 	ev->verdict = d->verdict;
@@ -288,6 +290,48 @@ static __always_inline int finish(const struct kg_decision *d, const struct kg_s
 	return d->verdict == KG_VERDICT_DENY ? -EPERM : 0;
 }
 
+struct walk_ctx {
+	struct kg_scratch *s;
+	const struct kg_path_lengths *lengths;
+	__u32 op;
+	__u32 rule;
+};
+
+static __always_inline void lookup_scope(struct walk_ctx *w, __u64 len)
+{
+	const struct kg_path_value *value;
+
+	if (!(w->lengths->bits[(len >> 6) & 3] & (1ULL << (len & 63))))
+		return;
+	w->s->key.len = len;
+	value = bpf_map_lookup_elem(&path_rules, &w->s->key);
+	if (value)
+		w->rule = value->rule[w->op & (KG_OP_COUNT - 1)];
+}
+
+/* One byte of the path per call (bpf_loop: the verifier checks the body
+ * once instead of once per byte). */
+static long walk_path_byte(__u32 index, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	__u64 i = index;
+	char c;
+
+	barrier_var(i); /* one zero-extended copy: the bound checked is the one used */
+	if (i >= KG_PATH_MAX)
+		return 1;
+	c = w->s->path[i];
+	if (c == 0) {
+		if (i)
+			lookup_scope(w, i); /* the whole path: an exact file scope */
+		return 1;
+	}
+	w->s->key.path[i] = c;
+	if (c == '/')
+		lookup_scope(w, i + 1); /* a directory prefix */
+	return 0;
+}
+
 /*
  * The rule deciding `op` for the path in s->path: the len-0 scope, then
  * every directory prefix (ending in '/'), then the whole path; the last
@@ -295,45 +339,19 @@ static __always_inline int finish(const struct kg_decision *d, const struct kg_s
  */
 static __always_inline __u32 resolve_rule(struct kg_scratch *s, __u32 slot, __u32 op)
 {
-	const struct kg_path_lengths *lengths;
 	const struct kg_path_value *value;
-	__u32 rule = KG_RULE_NONE;
-	__u32 i, len;
-	char c;
+	struct walk_ctx w = { .s = s, .op = op, .rule = KG_RULE_NONE };
 
-	op &= KG_OP_COUNT - 1;
 	__builtin_memset(&s->key, 0, sizeof(s->key));
 	s->key.slot = slot;
 	value = bpf_map_lookup_elem(&path_rules, &s->key);
 	if (value)
-		rule = value->rule[op];
-	lengths = bpf_map_lookup_elem(&path_lengths, &slot);
-	if (!lengths)
-		return rule;
-	for (i = 0; i < KG_PATH_MAX; i++) {
-		c = s->path[i];
-		if (c == 0) {
-			len = i;
-			if (len && (lengths->bits[len >> 6] & (1ULL << (len & 63)))) {
-				s->key.len = len;
-				value = bpf_map_lookup_elem(&path_rules, &s->key);
-				if (value)
-					rule = value->rule[op];
-			}
-			break;
-		}
-		s->key.path[i] = c;
-		if (c != '/')
-			continue;
-		len = i + 1;
-		if (!(lengths->bits[len >> 6] & (1ULL << (len & 63))))
-			continue;
-		s->key.len = len;
-		value = bpf_map_lookup_elem(&path_rules, &s->key);
-		if (value)
-			rule = value->rule[op];
-	}
-	return rule;
+		w.rule = value->rule[op & (KG_OP_COUNT - 1)];
+	w.lengths = bpf_map_lookup_elem(&path_lengths, &slot);
+	if (!w.lengths)
+		return w.rule;
+	bpf_loop(KG_PATH_MAX, walk_path_byte, &w, 0);
+	return w.rule;
 }
 
 static __always_inline __u32 pkcs7_failure_reason(long err)
@@ -372,6 +390,54 @@ static __always_inline void cache_verified(struct inode *inode, __u32 generation
 	v->anchor = anchor;
 }
 
+struct anchor_ctx {
+	struct bpf_dynptr *data;
+	struct bpf_dynptr *sig;
+	__u64 mask;
+	__u32 slot;
+	__u32 anchor;      /* the anchor that verified, or KG_ANCHOR_NONE */
+	__u32 fail_reason; /* the most telling failure so far */
+	__s32 fail_error;
+};
+
+/* Tries anchor i of the rule: look its keyring up, verify, put the key. */
+static long try_anchor(__u32 i, void *ctx)
+{
+	struct anchor_ctx *a = ctx;
+	const struct kg_anchor *anchor;
+	struct bpf_key *key;
+	__u32 index, reason;
+	long err;
+
+	if (i >= KG_MAX_ANCHORS)
+		return 1;
+	if (!(a->mask & (1ULL << i)))
+		return 0;
+	index = (a->slot & 1) * KG_MAX_ANCHORS + i;
+	anchor = bpf_map_lookup_elem(&anchors, &index);
+	if (!anchor || !anchor->kind)
+		return 0;
+	if (anchor->kind == KG_ANCHOR_SYSTEM)
+		key = bpf_lookup_system_key(anchor->id);
+	else
+		key = bpf_lookup_user_key((__u32)anchor->id, 0);
+	if (!key)
+		return 0; /* keyring_gone, unless another anchor says more */
+	err = bpf_verify_pkcs7_signature(a->data, a->sig, key);
+	bpf_key_put(key);
+	__sync_fetch_and_add(&counters.verifications, 1);
+	if (!err) {
+		a->anchor = i;
+		return 1;
+	}
+	reason = pkcs7_failure_reason(err);
+	if (reason_rank(reason) > reason_rank(a->fail_reason)) {
+		a->fail_reason = reason;
+		a->fail_error = err;
+	}
+	return 0;
+}
+
 /*
  * Requirement `signed`: the fs-verity digest of the file, formatted as
  * `fsverity sign` signs it, must carry a PKCS#7 signature in the policy's
@@ -383,13 +449,9 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 {
 	struct bpf_dynptr digest_out, data, sig_out, sig;
 	const struct kg_inode_verdict *cached;
-	__u32 fail_reason = KG_REASON_KEYRING_GONE;
-	__s32 fail_error = -ENOKEY;
+	struct anchor_ctx attempt;
 	__u64 digest_size, sig_len;
-	struct kg_anchor *anchor;
-	struct bpf_key *key;
 	__u64 mask = rule->anchors;
-	__u32 i, index, reason;
 	long err;
 
 	cached = bpf_inode_storage_get(&verdict_cache, inode, 0, 0);
@@ -416,6 +478,7 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 		return;
 	}
 	digest_size = *(__u16 *)&s->formatted_digest[FSVERITY_MAGIC_LEN + 2];
+	barrier_var(digest_size); /* the bound checked is the one passed on */
 	if (digest_size > KG_DIGEST_MAX) {
 		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -ERANGE);
 		return;
@@ -446,7 +509,8 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, err);
 		return;
 	}
-	sig_len = err;
+	sig_len = (__u32)err;
+	barrier_var(sig_len);
 	if (sig_len > KG_SIG_MAX) {
 		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -ERANGE);
 		return;
@@ -454,35 +518,21 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 	bpf_dynptr_from_mem(s->sig, sig_len, 0, &sig);
 	bpf_dynptr_from_mem(s->formatted_digest, FSVERITY_HEADER_LEN + digest_size, 0, &data);
 
-	for (i = 0; i < KG_MAX_ANCHORS; i++) {
-		if (!(mask & (1ULL << i)))
-			continue;
-		index = d->slot * KG_MAX_ANCHORS + i;
-		anchor = bpf_map_lookup_elem(&anchors, &index);
-		if (!anchor || !anchor->kind)
-			continue;
-		if (anchor->kind == KG_ANCHOR_SYSTEM)
-			key = bpf_lookup_system_key(anchor->id);
-		else
-			key = bpf_lookup_user_key((__u32)anchor->id, 0);
-		if (!key)
-			continue; /* keyring_gone unless another anchor says more */
-		err = bpf_verify_pkcs7_signature(&data, &sig, key);
-		bpf_key_put(key);
-		__sync_fetch_and_add(&counters.verifications, 1);
-		if (!err) {
-			d->reason = KG_REASON_VERIFIED;
-			d->anchor = i;
-			cache_verified(inode, d->generation, i);
-			return;
-		}
-		reason = pkcs7_failure_reason(err);
-		if (reason_rank(reason) > reason_rank(fail_reason)) {
-			fail_reason = reason;
-			fail_error = err;
-		}
+	attempt.data = &data;
+	attempt.sig = &sig;
+	attempt.slot = d->slot;
+	attempt.mask = mask;
+	attempt.anchor = KG_ANCHOR_NONE;
+	attempt.fail_reason = KG_REASON_KEYRING_GONE;
+	attempt.fail_error = -ENOKEY;
+	bpf_loop(KG_MAX_ANCHORS, try_anchor, &attempt, 0);
+	if (attempt.anchor < KG_MAX_ANCHORS) {
+		d->reason = KG_REASON_VERIFIED;
+		d->anchor = attempt.anchor;
+		cache_verified(inode, d->generation, attempt.anchor);
+		return;
 	}
-	fail(d, rule->on_failure, fail_reason, fail_error);
+	fail(d, rule->on_failure, attempt.fail_reason, attempt.fail_error);
 }
 
 /* Applies the rule found for the file; the decision starts as allow. */
@@ -531,8 +581,32 @@ static __always_inline struct kg_scratch *task_scratch(void)
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-/* The whole decision for an operation on a file, in a sleepable hook. */
-static __always_inline int decide_file(struct file *file, __u32 op)
+/*
+ * A file mapped without PROT_EXEC may gain it later through mprotect,
+ * whose hook cannot sleep (no path, no crypto): keygate_mmap_file decides
+ * mprotect_exec for the mapping in advance and records the outcome.
+ */
+static __always_inline void record_for_mprotect(struct inode *inode, const struct kg_decision *d)
+{
+	struct kg_mprotect_record *record;
+
+	record = bpf_inode_storage_get(&mprotect_records, inode, 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!record)
+		return; /* mprotect then finds no record: unverifiable */
+	record->rule = d->rule;
+	record->reason = d->reason;
+	record->error = d->error;
+	record->generation = d->generation;
+}
+
+/*
+ * The whole decision for an operation on a file, in a sleepable hook.
+ * With `in_advance` (mprotect_exec decided at mmap time) nothing is
+ * denied, counted or logged: the outcome is recorded for the inode.
+ * Every hook calls this once, so the verifier checks one copy per program.
+ */
+static __always_inline int decide_file(struct file *file, __u32 op, bool in_advance)
 {
 	struct inode *inode = file->f_inode;
 	const struct kg_policy_config *cfg;
@@ -547,8 +621,10 @@ static __always_inline int decide_file(struct file *file, __u32 op)
 	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
 	if (!cfg)
 		return 0;
-	covered = cfg->ops_covered & (1u << op);
+	covered = cfg->ops_covered & (1u << (op & (KG_OP_COUNT - 1)));
 	action = cfg->default_action[op & (KG_OP_COUNT - 1)];
+	if (in_advance && !covered)
+		return 0; /* keygate_file_mprotect applies the default itself */
 	if (!covered && action != KG_DEFAULT_DENY && action != KG_DEFAULT_AUDIT)
 		return 0;
 
@@ -558,17 +634,20 @@ static __always_inline int decide_file(struct file *file, __u32 op)
 			fail_by_mode(&d, cfg, -ENOMEM);
 		else
 			apply_default(&d, cfg);
-		return finish(&d, NULL, inode);
-	}
-	d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
-	if (covered) {
-		if (d.path_len <= 0) {
+	} else {
+		d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
+		if (covered && d.path_len <= 0) {
 			fail_by_mode(&d, cfg, d.path_len ? d.path_len : -ENOENT);
-			return finish(&d, s, inode);
+		} else {
+			if (covered)
+				d.rule = resolve_rule(s, d.slot, op);
+			apply_rule(&d, cfg, file, inode, s);
 		}
-		d.rule = resolve_rule(s, d.slot, op);
 	}
-	apply_rule(&d, cfg, file, inode, s);
+	if (in_advance) {
+		record_for_mprotect(inode, &d);
+		return 0;
+	}
 	return finish(&d, s, inode);
 }
 
@@ -577,61 +656,20 @@ int BPF_PROG(keygate_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
 	if (ret)
 		return earlier_verdict(ret);
-	return decide_file(bprm->file, KG_OP_EXEC);
-}
-
-/*
- * A file mapped without PROT_EXEC may gain it later through mprotect,
- * whose hook cannot sleep (no path, no crypto): resolve and verify now and
- * record the outcome. Never denies.
- */
-static __always_inline void record_for_mprotect(struct file *file)
-{
-	struct inode *inode = file->f_inode;
-	const struct kg_policy_config *cfg;
-	struct kg_mprotect_record *record;
-	struct kg_decision d;
-	struct kg_scratch *s;
-	__u32 generation = active_generation;
-
-	if (!generation)
-		return;
-	decision_init(&d, generation, KG_OP_MPROTECT_EXEC);
-	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
-	if (!cfg || !(cfg->ops_covered & (1u << KG_OP_MPROTECT_EXEC)))
-		return;
-	record = bpf_inode_storage_get(&mprotect_records, inode, 0,
-				       BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!record)
-		return; /* mprotect then finds no record: unverifiable */
-	s = task_scratch();
-	if (!s)
-		return;
-	d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
-	if (d.path_len <= 0) {
-		fail_by_mode(&d, cfg, d.path_len ? d.path_len : -ENOENT);
-	} else {
-		d.rule = resolve_rule(s, d.slot, KG_OP_MPROTECT_EXEC);
-		apply_rule(&d, cfg, file, inode, s);
-	}
-	record->rule = d.rule;
-	record->reason = d.reason;
-	record->error = d.error;
-	record->generation = generation;
+	return decide_file(bprm->file, KG_OP_EXEC, false);
 }
 
 SEC("lsm.s/mmap_file")
 int BPF_PROG(keygate_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
+	bool exec = prot & PROT_EXEC;
+
 	if (ret)
 		return earlier_verdict(ret);
 	if (!file)
 		return 0;
-	if (prot & PROT_EXEC)
-		return decide_file(file, KG_OP_MMAP_EXEC);
-	record_for_mprotect(file);
-	return 0;
+	return decide_file(file, exec ? KG_OP_MMAP_EXEC : KG_OP_MPROTECT_EXEC, !exec);
 }
 
 SEC("lsm/file_mprotect")
@@ -675,7 +713,10 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	}
 	d.rule = record->rule;
 	if (d.rule == KG_RULE_NONE) {
-		apply_default(&d, cfg);
+		if (record->reason == KG_REASON_INTERNAL_ERROR) /* no rule found at mmap */
+			fail_by_mode(&d, cfg, record->error);
+		else
+			apply_default(&d, cfg);
 		return finish(&d, NULL, inode);
 	}
 	index = d.slot * KG_MAX_RULES + (d.rule & (KG_MAX_RULES - 1));
@@ -715,24 +756,28 @@ int BPF_PROG(keygate_file_open, struct file *file, int ret)
 	/* Exec opens are decided by keygate_bprm_check_security. */
 	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC))
 		return 0;
-	return decide_file(file, KG_OP_OPEN_READ);
+	return decide_file(file, KG_OP_OPEN_READ, false);
 }
 
 SEC("lsm.s/kernel_read_file")
 int BPF_PROG(keygate_kernel_read_file, struct file *file, enum kernel_read_file_id id,
 	     bool contents, int ret)
 {
+	__u32 op;
+
 	if (ret)
 		return earlier_verdict(ret);
 	if (!file)
 		return 0;
 	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
-		return decide_file(file, KG_OP_MODULE_FILE);
-	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_FIRMWARE))
-		return decide_file(file, KG_OP_FIRMWARE);
-	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE))
-		return decide_file(file, KG_OP_KEXEC);
-	return 0;
+		op = KG_OP_MODULE_FILE;
+	else if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_FIRMWARE))
+		op = KG_OP_FIRMWARE;
+	else if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE))
+		op = KG_OP_KEXEC;
+	else
+		return 0;
+	return decide_file(file, op, false);
 }
 
 SEC("lsm/kernel_load_data")

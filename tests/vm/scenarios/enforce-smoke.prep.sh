@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# enforce-smoke (host side): a signed, an unsigned verity and a non-verity
+# copy of one program; an enforce and an audit policy over them.
+. "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
+
+kg_prep_key org
+true_bin=$(kg_prep_helper kg-true)
+kg_prep_copy "$true_bin" bin/signed
+kg_prep_copy "$true_bin" bin/unsigned
+printf 'x' >>"$KG_STAGE/bin/unsigned"
+kg_prep_copy "$true_bin" bin/plain
+printf 'xx' >>"$KG_STAGE/bin/plain"
+kg_prep_sign bin/signed org
+kg_prep_verity bin/unsigned
+
+for mode in enforce audit; do
+	cat >"$KG_STAGE/$mode.yaml" <<YAML
+keygate: 1
+policy: {name: smoke-$mode, version: 1, mode: $mode, default: allow}
+anchors:
+  - {name: org, certificates: [keys/org.pem]}
+rules:
+  - name: bin
+    operations: [exec]
+    paths: [$KG_GUEST_DATA/bin/]
+    require: signed
+    anchors: [org]
+    log: all
+YAML
+done
