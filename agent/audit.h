@@ -26,7 +26,7 @@ struct kg_audit_options {
 	size_t queue_bytes;    /* writer queue capacity; 0: KG_AUDIT_QUEUE_DEFAULT */
 };
 
-#define KG_AUDIT_QUEUE_DEFAULT (4u << 20)
+#define KG_AUDIT_QUEUE_DEFAULT (16u << 20)
 
 /* Counters since kg_audit_open (records = JSON lines). */
 struct kg_audit_stats {

@@ -255,10 +255,51 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 /* Decodes a string at s->p (after the quote is checked) into the scratch;
  * \u00XX below 0x100 becomes that byte, which is how the writer encodes
  * path bytes that are not printable ASCII. */
+/* The closing quote of a string starting after s->p's quote when the
+ * bytes in between need no decoding (the common case), else NULL. */
+static const char *plain_string_end(const struct scan *s)
+{
+	const unsigned char *p = (const unsigned char *)s->p + 1;
+	const char *q = memchr(p, '"', (size_t)(s->end - (const char *)p));
+	unsigned bad = 0;
+
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	const unsigned char *c = p;
+
+	if (!q)
+		return NULL;
+	/* Eight bytes at a time: any byte >= 0x80, < 0x20 or == '\\'? */
+	for (; c + 8 <= (const unsigned char *)q; c += 8) {
+		uint64_t w, x;
+
+		memcpy(&w, c, 8);
+		x = w ^ (ones * '\\');
+		if ((w | ((w - ones * 0x20) & ~w) | ((x - ones) & ~x)) & highs)
+			return NULL;
+	}
+	for (; c < (const unsigned char *)q; c++)
+		bad |= (unsigned)(*c < 0x20) | (unsigned)(*c >= 0x80) | (unsigned)(*c == '\\');
+	return bad ? NULL : q;
+}
+
+/* decoded NULL: validate only. */
 static bool scan_string(struct scan *s, const char **decoded)
 {
+	const char *plain_end = plain_string_end(s);
 	char *start = s->out, *o = s->out;
 
+	if (plain_end) {
+		size_t n = (size_t)(plain_end - s->p - 1);
+
+		if (decoded) {
+			memcpy(o, s->p + 1, n);
+			o[n] = '\0';
+			s->out = o + n + 1;
+			*decoded = start;
+		}
+		s->p = plain_end + 1;
+		return true;
+	}
 	s->p++; /* opening quote */
 	for (;;) {
 		const char *run = s->p;
@@ -327,8 +368,10 @@ static bool scan_string(struct scan *s, const char **decoded)
 		}
 	}
 	*o++ = '\0';
-	s->out = o;
-	*decoded = start;
+	if (decoded) {
+		s->out = o;
+		*decoded = start;
+	}
 	return true;
 }
 
@@ -405,24 +448,23 @@ static bool scan_members(struct scan *s, int depth,
 		return true;
 	}
 	for (;;) {
-		const char *key, *key_start;
-		char *saved = s->out;
+		const char *key, *key_start, *end;
 		size_t key_len;
 
 		skip_ws(s);
 		if (s->p >= s->end || *s->p != '"')
 			return fail(s, "expected a key");
 		key_start = s->p + 1;
-		if (!scan_string(s, &key))
-			return false;
-		key_len = (size_t)(s->p - key_start - 1);
-		/* Keys keygate writes have no escapes: compare them in place
-		 * and give the scratch back. */
-		if (memchr(key_start, '\\', key_len)) {
-			key_len = strlen(key);
-		} else {
+		end = plain_string_end(s);
+		if (end) {
+			/* Keys keygate writes need no decoding: compare in place. */
 			key = key_start;
-			s->out = saved;
+			key_len = (size_t)(end - key_start);
+			s->p = end + 1;
+		} else {
+			if (!scan_string(s, &key))
+				return false;
+			key_len = strlen(key);
 		}
 		skip_ws(s);
 		if (s->p >= s->end || *s->p != ':')
@@ -452,7 +494,6 @@ static bool scan_members(struct scan *s, int depth,
 
 static bool scan_value(struct scan *s, int depth)
 {
-	const char *ignored;
 	int64_t v;
 	bool is_int;
 
@@ -462,13 +503,8 @@ static bool scan_value(struct scan *s, int depth)
 	if (s->p >= s->end)
 		return fail(s, "truncated record");
 	switch (*s->p) {
-	case '"': {
-		char *saved = s->out;
-		bool ok = scan_string(s, &ignored);
-
-		s->out = saved;
-		return ok;
-	}
+	case '"':
+		return scan_string(s, NULL);
 	case '{':
 		return scan_members(s, depth, NULL, NULL);
 	case '[':
@@ -548,7 +584,7 @@ static bool record_member(struct scan *s, void *ctx, const char *key, size_t key
 		const struct field_def *f = &fields[i];
 		char *slot = (char *)r + f->offset;
 
-		if (f->len != key_len || memcmp(f->name, key, key_len) != 0)
+		if (f->len != key_len || f->name[0] != key[0] || memcmp(f->name, key, key_len) != 0)
 			continue;
 		if (f->is_string && *s->p == '"')
 			return scan_string(s, (const char **)(void *)slot);
