@@ -20,7 +20,7 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf
 mount -t tmpfs tmp /tmp
-mkdir -p /dev/pts /dev/shm /tmp/kg /data
+mkdir -p /dev/pts /dev/shm /tmp/kg /data /run /var/log/keygate /var/tmp /etc/keygate
 mount -t devpts devpts /dev/pts
 mount -t tmpfs shm /dev/shm
 hostname keygate-vm

@@ -244,7 +244,8 @@ for line in sys.stdin:
 	PASS)
 		passed=$((passed + 1))
 		echo "vm: PASS $name"
-		if [ "$verbose" = 1 ]; then echo "$log" | sed 's/^/    /'; else echo "$log" | grep '^kg: ' | sed 's/^/    /' || true; fi
+		# -v already streamed the whole console.
+		[ "$verbose" = 1 ] || echo "$log" | grep '^kg: ' | sed 's/^/    /' || true
 		;;
 	SKIP)
 		skipped=$((skipped + 1))
@@ -267,7 +268,8 @@ done
 
 if [ "$failed" -gt 0 ] && [ "$guest_ok" = 1 ]; then
 	echo "vm: kernel messages:"
-	grep -vE '^(KG-|kg: )' "$console.txt" | grep -E 'BUG|WARNING|Oops|panic|bpf|keygate' | tail -n 20 | sed 's/^/    /' || true
+	sed '/^KG-LOG-BEGIN/,/^KG-LOG-END/d' "$console.txt" | grep -E '^\[ *[0-9.]+\]' |
+		grep -E 'BUG|WARNING|Oops|panic|bpf|keygate|audit' | tail -n 20 | sed 's/^/    /' || true
 fi
 echo "vm: $passed passed, $failed failed${skipped:+, $skipped skipped}"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
