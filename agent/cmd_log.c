@@ -34,6 +34,7 @@ struct show_ctx {
 	bool colour;
 	uint64_t shown;
 	struct kg_log_summary *summary;
+	const struct kg_log_filter *filter;
 };
 
 static void usage(FILE *out)
@@ -158,7 +159,15 @@ static int on_record(void *ctx, const struct kg_log_record *r)
 	struct show_ctx *c = ctx;
 
 	if (c->summary) {
-		kg_log_summary_add(c->summary, r);
+		/* Decision filters select decisions; losses and lifecycle
+		 * records only need to be in the time range. */
+		struct kg_log_filter time_only;
+
+		kg_log_filter_init(&time_only);
+		time_only.since_us = c->filter->since_us;
+		time_only.until_us = c->filter->until_us;
+		if (kg_log_filter_match(strcmp(r->type, "decision") == 0 ? c->filter : &time_only, r))
+			kg_log_summary_add(c->summary, r);
 		return 0;
 	}
 	if (c->json_lines) {
@@ -360,6 +369,7 @@ static int run_log(int argc, char **argv, enum log_action action)
 	int err;
 
 	kg_log_filter_init(&args.filter);
+	ctx.filter = &args.filter;
 	err = parse_args(argc, argv, &args);
 	if (err)
 		return err > 0 ? KG_EXIT_OK : KG_EXIT_USAGE;
@@ -387,7 +397,8 @@ static int run_log(int argc, char **argv, enum log_action action)
 	for (size_t i = 0; i < n_files; i++) {
 		bool live = strcmp(files[i], args.file) == 0;
 
-		err = kg_log_read_file(files[i], &args.filter, &cb, live ? &live_offset : NULL);
+		err = kg_log_read_file(files[i], ctx.summary ? NULL : &args.filter, &cb,
+				       live ? &live_offset : NULL);
 		if (err < 0)
 			fprintf(stderr, "keygate: log: %s: cannot read: %s\n", files[i], strerror(-err));
 	}
