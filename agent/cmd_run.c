@@ -152,8 +152,7 @@ static int on_event(void *ctx, const struct kg_event *ev)
 		struct json_writer w;
 
 		json_init(&w, stdout, false);
-		kg_event_write_json(&w, ev, p, a->host);
-		fputc('\n', stdout);
+		kg_event_write_json(&w, ev, p, a->host); /* one line, newline included */
 	} else {
 		char line[2048];
 

@@ -82,6 +82,10 @@ struct kg_mprotect_record {
 	__u32 rule;   /* rule deciding mprotect_exec at the mapped path */
 	__u32 reason; /* outcome of the verification when the rule is `signed` */
 	__s32 error;
+	__u32 anchor; /* the anchor that verified the file */
+	__u32 reserved;
+	__s64 path_len; /* bpf_d_path's result; the mprotect hook has no path */
+	char path[KG_EVENT_PATH_MAX];
 };
 
 struct {
@@ -228,8 +232,10 @@ static __always_inline void apply_default(struct kg_decision *d, const struct kg
 	}
 }
 
+/* path: NULL or at least KG_EVENT_PATH_MAX readable bytes (map memory),
+ * d->path_len of them meaningful with the NUL. */
 static __always_inline void emit_event(const struct kg_decision *d, const struct kg_scratch *s,
-				       const struct inode *inode)
+				       const char *path, const struct inode *inode)
 {
 	struct kg_event *ev;
 	__u64 id;
@@ -267,10 +273,10 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 		__builtin_memset(ev->digest, 0, KG_DIGEST_MAX);
 	}
 	len = d->path_len - 1;
-	if (s && len > 0) {
+	if (path && len > 0) {
 		if (len > KG_EVENT_PATH_MAX - 1)
 			len = KG_EVENT_PATH_MAX - 1;
-		__builtin_memcpy(ev->path, s->path, KG_EVENT_PATH_MAX);
+		__builtin_memcpy(ev->path, path, KG_EVENT_PATH_MAX);
 		ev->path[len & (KG_EVENT_PATH_MAX - 1)] = 0;
 		ev->path_len = len;
 	} else {
@@ -281,12 +287,12 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 }
 
 static __always_inline int finish(const struct kg_decision *d, const struct kg_scratch *s,
-				  const struct inode *inode)
+				  const char *path, const struct inode *inode)
 {
 	if (d->verdict <= KG_VERDICT_AUDIT)
 		__sync_fetch_and_add(&counters.decisions[d->verdict], 1);
 	if (d->log)
-		emit_event(d, s, inode);
+		emit_event(d, s, path, inode);
 	return d->verdict == KG_VERDICT_DENY ? -EPERM : 0;
 }
 
@@ -445,7 +451,7 @@ static long try_anchor(__u32 i, void *ctx)
  */
 static __always_inline void verify_file(struct kg_decision *d, struct file *file,
 					struct inode *inode, const struct kg_rule *rule,
-					struct kg_scratch *s)
+					struct kg_scratch *s, bool in_advance)
 {
 	struct bpf_dynptr digest_out, data, sig_out, sig;
 	const struct kg_inode_verdict *cached;
@@ -529,7 +535,10 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 	if (attempt.anchor < KG_MAX_ANCHORS) {
 		d->reason = KG_REASON_VERIFIED;
 		d->anchor = attempt.anchor;
-		cache_verified(inode, d->generation, attempt.anchor);
+		/* In advance, the mprotect record keeps the result: the first
+		 * real decision then reports the verification itself. */
+		if (!in_advance)
+			cache_verified(inode, d->generation, attempt.anchor);
 		return;
 	}
 	fail(d, rule->on_failure, attempt.fail_reason, attempt.fail_error);
@@ -538,7 +547,7 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 /* Applies the rule found for the file; the decision starts as allow. */
 static __always_inline void apply_rule(struct kg_decision *d, const struct kg_policy_config *cfg,
 				       struct file *file, struct inode *inode,
-				       struct kg_scratch *s)
+				       struct kg_scratch *s, bool in_advance)
 {
 	const struct kg_rule *rule;
 	__u32 index;
@@ -565,7 +574,7 @@ static __always_inline void apply_rule(struct kg_decision *d, const struct kg_po
 		if (!file)
 			fail(d, rule->on_failure, KG_REASON_NO_FILE, 0);
 		else
-			verify_file(d, file, inode, rule, s);
+			verify_file(d, file, inode, rule, s, in_advance);
 		break;
 	default: /* KG_REQ_DENY, and fail closed on anything unknown */
 		fail(d, rule->on_failure, KG_REASON_DENIED_BY_RULE, 0);
@@ -586,7 +595,8 @@ static __always_inline struct kg_scratch *task_scratch(void)
  * whose hook cannot sleep (no path, no crypto): keygate_mmap_file decides
  * mprotect_exec for the mapping in advance and records the outcome.
  */
-static __always_inline void record_for_mprotect(struct inode *inode, const struct kg_decision *d)
+static __always_inline void record_for_mprotect(struct inode *inode, const struct kg_decision *d,
+						const struct kg_scratch *s)
 {
 	struct kg_mprotect_record *record;
 
@@ -597,6 +607,10 @@ static __always_inline void record_for_mprotect(struct inode *inode, const struc
 	record->rule = d->rule;
 	record->reason = d->reason;
 	record->error = d->error;
+	record->anchor = d->anchor;
+	record->path_len = s ? d->path_len : 0;
+	if (s)
+		__builtin_memcpy(record->path, s->path, KG_EVENT_PATH_MAX);
 	record->generation = d->generation;
 }
 
@@ -641,14 +655,14 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 		} else {
 			if (covered)
 				d.rule = resolve_rule(s, d.slot, op);
-			apply_rule(&d, cfg, file, inode, s);
+			apply_rule(&d, cfg, file, inode, s, in_advance);
 		}
 	}
 	if (in_advance) {
-		record_for_mprotect(inode, &d);
+		record_for_mprotect(inode, &d, s);
 		return 0;
 	}
-	return finish(&d, s, inode);
+	return finish(&d, s, s ? s->path : NULL, inode);
 }
 
 SEC("lsm.s/bprm_check_security")
@@ -678,6 +692,7 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 {
 	const struct kg_mprotect_record *record;
 	const struct kg_inode_verdict *cached;
+	const char *record_path = NULL;
 	const struct kg_policy_config *cfg;
 	const struct kg_rule *rule;
 	struct kg_decision d;
@@ -704,48 +719,52 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 		apply_default(&d, cfg);
 		if (d.verdict == KG_VERDICT_ALLOW)
 			return 0;
-		return finish(&d, NULL, inode);
+		return finish(&d, NULL, record_path, inode);
 	}
 	record = bpf_inode_storage_get(&mprotect_records, inode, 0, 0);
 	if (!record || record->generation != generation) {
 		fail_by_mode(&d, cfg, -ENODATA);
-		return finish(&d, NULL, inode);
+		return finish(&d, NULL, record_path, inode);
 	}
+	record_path = record->path;
+	d.path_len = record->path_len;
 	d.rule = record->rule;
 	if (d.rule == KG_RULE_NONE) {
 		if (record->reason == KG_REASON_INTERNAL_ERROR) /* no rule found at mmap */
 			fail_by_mode(&d, cfg, record->error);
 		else
 			apply_default(&d, cfg);
-		return finish(&d, NULL, inode);
+		return finish(&d, NULL, record_path, inode);
 	}
 	index = d.slot * KG_MAX_RULES + (d.rule & (KG_MAX_RULES - 1));
 	rule = bpf_map_lookup_elem(&rules, &index);
 	if (!rule || d.rule >= KG_MAX_RULES) {
 		fail_by_mode(&d, cfg, -ENOENT);
-		return finish(&d, NULL, inode);
+		return finish(&d, NULL, record_path, inode);
 	}
 	if (rule->requirement == KG_REQ_ALLOW) {
 		d.reason = KG_REASON_ALLOWED_BY_RULE;
 	} else if (rule->requirement == KG_REQ_SIGNED) {
 		cached = bpf_inode_storage_get(&verdict_cache, inode, 0, 0);
-		if (cached && cached->generation == generation && cached->verified &&
-		    cached->anchor < KG_MAX_ANCHORS && (rule->anchors & (1ULL << cached->anchor))) {
+		if ((record->reason == KG_REASON_VERIFIED || record->reason == KG_REASON_CACHE_HIT) &&
+		    record->anchor < KG_MAX_ANCHORS && (rule->anchors & (1ULL << record->anchor))) {
+			d.reason = record->reason; /* verified when the file was mapped */
+			d.anchor = record->anchor;
+		} else if (cached && cached->generation == generation && cached->verified &&
+			   cached->anchor < KG_MAX_ANCHORS &&
+			   (rule->anchors & (1ULL << cached->anchor))) {
 			d.reason = KG_REASON_CACHE_HIT;
 			d.anchor = cached->anchor;
 			__sync_fetch_and_add(&counters.cache_hits, 1);
 		} else {
-			fail(&d, rule->on_failure,
-			     record->reason == KG_REASON_VERIFIED ? KG_REASON_INTERNAL_ERROR
-								  : record->reason,
-			     record->error);
+			fail(&d, rule->on_failure, record->reason, record->error);
 		}
 	} else {
 		fail(&d, rule->on_failure, KG_REASON_DENIED_BY_RULE, 0);
 	}
 	if (d.verdict == KG_VERDICT_ALLOW && (rule->flags & KG_RULE_LOG_ALLOWED))
 		d.log = 1;
-	return finish(&d, NULL, inode);
+	return finish(&d, NULL, record_path, inode);
 }
 
 SEC("lsm.s/file_open")
@@ -813,8 +832,8 @@ int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool content
 		if (value)
 			d.rule = value->rule[op & (KG_OP_COUNT - 1)];
 	}
-	apply_rule(&d, cfg, NULL, NULL, NULL);
-	return finish(&d, NULL, NULL);
+	apply_rule(&d, cfg, NULL, NULL, NULL, false);
+	return finish(&d, NULL, NULL, NULL);
 }
 
 /*
