@@ -55,7 +55,7 @@ measure exec baseline "$EXEC_N" "$d/other/u-exec"
 measure_once open baseline-first $(files "$d/other/fresh-open-")
 measure_once exec baseline-first $(files "$d/other/fresh-exec-")
 
-kg_start_agent run --policy "$d/policy.yaml"
+kg_start_agent run --policy "$d/policy.yaml" --log "$KG_OUT/audit.log"
 measure open uncovered "$OPEN_N" "$d/other/u-open"
 measure exec uncovered "$EXEC_N" "$d/other/u-exec"
 # Covered and signed: the first pass verifies, every later one hits the cache.

@@ -30,10 +30,33 @@ kge_policy() {
 	fi
 }
 
-# kge_start POLICY: the agent enforcing POLICY with JSON decisions.
+# kge_start POLICY: the agent enforcing POLICY with JSON decisions on
+# stdout and its audit log in $KG_OUT/audit.log. Like lib.sh's
+# kg_start_agent, but waits up to KGE_START_TIMEOUT s (default 120): under
+# TCG, loading and verifying the programs alone can take 30 s.
+KGE_START_TIMEOUT=${KGE_START_TIMEOUT:-120}
 kge_start() {
 	kge_policy "$1"
-	kg_start_agent -j run --policy "$1"
+	: >"$KG_AGENT_LOG"
+	_t0=$(date +%s)
+	/usr/sbin/keygate -j run --policy "$1" --log "$KG_OUT/audit.log" >"$KG_AGENT_LOG" 2>&1 &
+	KG_AGENT_PID=$!
+	echo "$KG_AGENT_PID" >"$KG_OUT/agent.pid"
+	while ! grep -q "keygate: enforcing" "$KG_AGENT_LOG"; do
+		if ! kill -0 "$KG_AGENT_PID" 2>/dev/null; then
+			wait "$KG_AGENT_PID"
+			_st=$?
+			KG_AGENT_PID=
+			cat "$KG_AGENT_LOG"
+			kg_fail "keygate run --policy $1 exited with status $_st before enforcing"
+		fi
+		if [ $(($(date +%s) - _t0)) -gt "$KGE_START_TIMEOUT" ]; then
+			cat "$KG_AGENT_LOG"
+			kg_fail "keygate run --policy $1 not enforcing after ${KGE_START_TIMEOUT} s"
+		fi
+		sleep 0.2
+	done
+	kg_log "agent (pid $KG_AGENT_PID) enforcing $1 after $(($(date +%s) - _t0)) s"
 }
 
 # kge_expect RESULT CMD...: CMD (a helper) must print result=RESULT,
