@@ -222,14 +222,6 @@ const char *kg_requirement_name(uint32_t requirement)
 	return requirement_names[requirement];
 }
 
-int kg_requirement_from_name(const char *name)
-{
-	for (uint32_t r = KG_REQ_SIGNED; r <= KG_REQ_DENY; r++)
-		if (strcmp(requirement_names[r], name) == 0)
-			return (int)r;
-	return -EINVAL;
-}
-
 static const char *const anchor_kind_names[] = {
 	[KG_ANCHOR_CERTS] = "certificates",
 	[KG_ANCHOR_KEYRING] = "keyring",
@@ -241,60 +233,4 @@ const char *kg_anchor_kind_name(uint32_t kind)
 	if (kind >= sizeof(anchor_kind_names) / sizeof(anchor_kind_names[0]))
 		return NULL;
 	return anchor_kind_names[kind];
-}
-
-static const char *const default_action_names[] = {
-	[KG_DEFAULT_ALLOW] = "allow",
-	[KG_DEFAULT_DENY] = "deny",
-	[KG_DEFAULT_AUDIT] = "audit",
-};
-
-const char *kg_default_action_name(uint32_t action)
-{
-	if (action >= sizeof(default_action_names) / sizeof(default_action_names[0]))
-		return NULL;
-	return default_action_names[action];
-}
-
-int kg_default_action_from_name(const char *name)
-{
-	for (uint32_t a = KG_DEFAULT_ALLOW; a <= KG_DEFAULT_AUDIT; a++)
-		if (strcmp(default_action_names[a], name) == 0)
-			return (int)a;
-	return -EINVAL;
-}
-
-const char *kg_mode_name(uint32_t mode)
-{
-	switch (mode) {
-	case KG_MODE_ENFORCE:
-		return "enforce";
-	case KG_MODE_AUDIT:
-		return "audit";
-	}
-	return NULL;
-}
-
-const char *kg_failure_name(uint32_t on_failure)
-{
-	switch (on_failure) {
-	case KG_FAIL_DENY:
-		return "deny";
-	case KG_FAIL_AUDIT:
-		return "audit";
-	}
-	return NULL;
-}
-
-const char *kg_system_keyring_name(uint32_t id)
-{
-	switch (id) {
-	case KG_SYSTEM_BUILTIN:
-		return "builtin";
-	case KG_SYSTEM_SECONDARY:
-		return "secondary";
-	case KG_SYSTEM_PLATFORM:
-		return "platform";
-	}
-	return NULL;
 }

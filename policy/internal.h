@@ -99,12 +99,6 @@ void kg_diag_add_file(struct kg_diagnostics *d, enum kg_severity sev, const char
 	__attribute__((format(printf, 6, 7)));
 /* Closest candidate within a small edit distance, or NULL. */
 const char *kg_did_you_mean(const char *word, const char *const *candidates, size_t n);
-int kg_requirement_from_name(const char *name);
-int kg_default_action_from_name(const char *name);
-const char *kg_default_action_name(uint32_t action);
-const char *kg_mode_name(uint32_t mode);
-const char *kg_failure_name(uint32_t on_failure);
-const char *kg_system_keyring_name(uint32_t id);
 
 /* Growable arrays: ensures room for one more element. */
 int kg_grow(void **array, size_t *cap, size_t count, size_t elem_size);
