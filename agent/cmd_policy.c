@@ -219,7 +219,7 @@ static int do_compile(int argc, char **argv)
 	}
 	f = fopen(tmp, "wb");
 	if (!f) {
-		cli_error("policy compile: cannot create '%s': %s", tmp, strerror(errno));
+		cli_error("policy compile: cannot write '%s': %s", output, strerror(errno));
 		goto out;
 	}
 	err = kg_policy_write_blob(policy, f);
