@@ -3,13 +3,15 @@
 # Host test (meson suite "host", root): the SEC("syscall") key lookup runs on
 # kernels that cannot load LSM programs, so check kg-keyring-lookup here too.
 set -euo pipefail
-helper=$1
+helper=$(realpath "$1")
 if [ "$(id -u)" != 0 ]; then
 	echo "needs root to load BPF programs"
 	exit 77
 fi
-ring=$(keyctl newring kg-host-test @s)
-trap 'keyctl invalidate "$ring" 2>/dev/null || true' EXIT
+# @u, not @s: a process without a session keyring gets a private one from
+# keyctl that dies with it, and the new keyring would be garbage collected.
+ring=$(keyctl newring kg-host-test @u)
+trap 'keyctl unlink "$ring" @u >/dev/null 2>&1 || true' EXIT
 out=$("$helper" "$ring")
 echo "real keyring $ring: $out"
 [ "$out" = "found=1 keys_put=1" ] || { echo "FAIL: expected found=1 keys_put=1"; exit 1; }
