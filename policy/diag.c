@@ -148,7 +148,18 @@ const char *kg_did_you_mean(const char *word, const char *const *candidates, siz
 			best = candidates[i];
 		}
 	}
-	return best;
+	if (best)
+		return best;
+	/* Another form of the same word: "enforcing" for "enforce". */
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(candidates[i]), common = 0;
+
+		while (word[common] && word[common] == candidates[i][common])
+			common++;
+		if (common >= 4 && common + 2 >= len)
+			return candidates[i];
+	}
+	return NULL;
 }
 
 static const char *const op_names[KG_OP_COUNT] = {
