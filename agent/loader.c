@@ -22,6 +22,7 @@ struct kg_loader {
 	struct ring_buffer *ring;
 	kg_event_fn event_fn;
 	void *event_ctx;
+	int events_this_poll;
 	uint32_t generation; /* in force; 0 before the first apply */
 	uint32_t rules_written[KG_SLOTS];
 	char sig_xattr[KG_XATTR_NAME_MAX];
@@ -41,13 +42,20 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* libbpf keeps reading while the kernel keeps writing; a poll returns
+ * after this many events so the agent also gets to its signals. */
+#define EVENTS_PER_POLL 512
+
 static int on_ring_event(void *ctx, void *data, size_t size)
 {
 	struct kg_loader *l = ctx;
+	int err = 0;
 
-	if (size < sizeof(struct kg_event))
-		return 0;
-	return l->event_fn ? l->event_fn(l->event_ctx, data) : 0;
+	if (size >= sizeof(struct kg_event) && l->event_fn)
+		err = l->event_fn(l->event_ctx, data);
+	if (!err && ++l->events_this_poll >= EVENTS_PER_POLL)
+		err = -EAGAIN; /* this event is consumed; the rest wait */
+	return err;
 }
 
 static int count_attached(const struct keygate_bpf *skel)
@@ -291,9 +299,12 @@ int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ct
 
 	l->event_fn = fn;
 	l->event_ctx = ctx;
+	l->events_this_poll = 0;
 	n = ring_buffer__poll(l->ring, timeout_ms);
 	if (n == -EINTR)
 		return -EINTR;
+	if (n == -EAGAIN)
+		return 0;
 	if (n < 0) {
 		cli_error("reading keygate's event ring buffer failed: %s", strerror(-n));
 		return n;
