@@ -637,6 +637,29 @@ void kg_policy_free(struct kg_compiled_policy *p)
 	free(p);
 }
 
+const struct kg_path_entry *kg_policy_lookup(const struct kg_compiled_policy *p, const char *path)
+{
+	size_t len = strlen(path);
+	char prefix[KG_PATH_KEY_BYTES];
+	const struct kg_path_entry *e;
+
+	if (len <= KG_PATH_MAX) {
+		e = bsearch(path, p->paths, p->n_paths, sizeof(*p->paths), compare_entry_path);
+		if (e)
+			return e;
+	}
+	for (size_t k = len; k > 0; k--) {
+		if (path[k - 1] != '/' || k > KG_PATH_MAX || k == len)
+			continue;
+		memcpy(prefix, path, k);
+		prefix[k] = '\0';
+		e = bsearch(prefix, p->paths, p->n_paths, sizeof(*p->paths), compare_entry_path);
+		if (e)
+			return e;
+	}
+	return &p->paths[0];
+}
+
 int kg_policy_is_audit_only(const struct kg_compiled_policy *p)
 {
 	for (size_t i = 0; i < p->n_rules; i++)

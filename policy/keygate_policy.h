@@ -133,6 +133,14 @@ void kg_policy_free(struct kg_compiled_policy *policy);
  * some features. */
 int kg_policy_is_audit_only(const struct kg_compiled_policy *policy);
 
+/*
+ * The path table entry that decides for a file at PATH, found the way the
+ * BPF side does: the exact file, else the longest directory prefix, else
+ * the "everything" entry. Never NULL.
+ */
+const struct kg_path_entry *kg_policy_lookup(const struct kg_compiled_policy *policy,
+					     const char *path);
+
 /* Serialised compiled form (`keygate policy compile -o`), deterministic. */
 int kg_policy_write_blob(const struct kg_compiled_policy *policy, FILE *out);
 

@@ -566,6 +566,23 @@ static void test_specificity(void **state)
 	e = entry(p, "/srv/");
 	assert_int_equal(e->value.rule[KG_OP_EXEC], 0); /* inherited from everything */
 	assert_int_equal(e->value.rule[KG_OP_OPEN_READ], 4);
+
+	/* The lookup the kernel side does: exact file, longest prefix, everything. */
+	assert_string_equal(kg_policy_lookup(p, "/opt/bin/tool")->key.path, "/opt/bin/tool");
+	assert_string_equal(kg_policy_lookup(p, "/opt/bin/other")->key.path, "/opt/bin/");
+	assert_string_equal(kg_policy_lookup(p, "/opt/bin/tool/x")->key.path, "/opt/bin/");
+	assert_string_equal(kg_policy_lookup(p, "/opt/binx")->key.path, "/opt/");
+	assert_string_equal(kg_policy_lookup(p, "/opt")->key.path, "");
+	assert_string_equal(kg_policy_lookup(p, "/opt/")->key.path, "/opt/");
+	assert_string_equal(kg_policy_lookup(p, "/usr/bin/ls")->key.path, "");
+	{
+		char long_path[400];
+
+		memset(long_path, 'x', sizeof(long_path) - 1);
+		long_path[sizeof(long_path) - 1] = '\0';
+		memcpy(long_path, "/srv/", 5);
+		assert_string_equal(kg_policy_lookup(p, long_path)->key.path, "/srv/");
+	}
 	kg_policy_free(p);
 	kg_diagnostics_free(&diags);
 }
