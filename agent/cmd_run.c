@@ -196,10 +196,11 @@ static void reload(struct agent *a)
 		return;
 	}
 	kg_audit_policy_change(a->audit, a->current.policy, next.policy, "applied");
+	/* The replaced policy keeps its keyrings until the next reload: a
+	 * decision that read the old generation just before the flip may
+	 * still look them up. */
 	active_policy_free(&a->previous);
 	a->previous = a->current;
-	/* The old policy's keyrings go now: the programs no longer use them. */
-	kg_keyrings_release(&a->previous.keyrings);
 	a->current = next;
 	print_enforcing(a);
 }

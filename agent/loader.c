@@ -102,8 +102,9 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr)
 		goto fail;
 	}
 	if (err) {
-		cli_error("loading keygate's BPF programs failed: %s; `keygate -d run` shows "
-			  "the verifier's log", strerror(-err));
+		cli_error("loading keygate's BPF programs failed: %s (a kernel function keygate "
+			  "calls is missing, or the verifier refused a program); `keygate probe` "
+			  "and `keygate -d run` say which", strerror(-err));
 		goto fail;
 	}
 	err = keygate_bpf__attach(l->skel);
