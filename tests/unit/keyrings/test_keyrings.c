@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * test_keyrings.c - agent/keyrings.c against the running kernel's keyrings
+ * (no root needed: everything lives in this process's keyring).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <keyutils.h>
+
+#include "cli.h"
+#include "keyrings.h"
+#include "test_cert.h"
+
+struct cli_options cli;
+static char last_error[1024];
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+/* A compiled policy with one anchor, built by hand. */
+struct one_anchor {
+	struct kg_compiled_policy policy;
+	struct kg_anchor anchor;
+	struct kg_anchor_info info;
+	struct kg_certificate cert;
+};
+
+static void one_anchor_init(struct one_anchor *p, uint32_t kind)
+{
+	memset(p, 0, sizeof(*p));
+	p->policy.name = "unit";
+	p->policy.anchors = &p->anchor;
+	p->policy.anchor_info = &p->info;
+	p->policy.n_anchors = 1;
+	p->anchor.kind = kind;
+	p->info.name = "org";
+	p->info.kind = kind;
+	p->cert.path = "test_cert.der";
+	p->cert.der = (uint8_t *)test_cert_der;
+	p->cert.der_len = test_cert_der_len;
+	if (kind == KG_ANCHOR_CERTS) {
+		p->info.certs = &p->cert;
+		p->info.n_certs = 1;
+	}
+}
+
+/* Number of keys linked in keyring `ring`, or -errno. */
+static long keys_in(key_serial_t ring)
+{
+	long size = keyctl_read(ring, NULL, 0);
+
+	return size < 0 ? -errno : size / (long)sizeof(key_serial_t);
+}
+
+static bool process_keyring_links(key_serial_t serial)
+{
+	key_serial_t links[256];
+	long size = keyctl_read(KEY_SPEC_PROCESS_KEYRING, (char *)links, sizeof(links));
+
+	for (long i = 0; i < size / (long)sizeof(key_serial_t) && i < 256; i++)
+		if (links[i] == serial)
+			return true;
+	return false;
+}
+
+static void test_certs_anchor_gets_a_keyring_with_the_certificate(void **state)
+{
+	struct one_anchor p;
+	struct kg_keyrings k;
+	char *description = NULL;
+	key_serial_t ring;
+
+	(void)state;
+	one_anchor_init(&p, KG_ANCHOR_CERTS);
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), 0);
+	ring = (key_serial_t)p.anchor.id;
+	assert_true(ring > 0);
+	assert_int_equal(k.n_created, 1);
+	assert_true(keyctl_describe_alloc(ring, &description) > 0);
+	assert_non_null(strstr(description, "keyring;"));
+	assert_non_null(strstr(description, ";keygate:unit:org:"));
+	free(description);
+	assert_int_equal(keys_in(ring), 1);
+	assert_true(process_keyring_links(ring));
+
+	kg_keyrings_release(&k);
+	assert_false(process_keyring_links(ring));
+	assert_int_equal(k.n_created, 0);
+}
+
+static void test_each_resolve_makes_a_new_keyring(void **state)
+{
+	struct one_anchor a, b;
+	struct kg_keyrings ka, kb;
+
+	(void)state;
+	one_anchor_init(&a, KG_ANCHOR_CERTS);
+	one_anchor_init(&b, KG_ANCHOR_CERTS);
+	assert_int_equal(kg_keyrings_resolve(&a.policy, &ka), 0);
+	assert_int_equal(kg_keyrings_resolve(&b.policy, &kb), 0);
+	/* The old policy's keyring must survive the new one's creation. */
+	assert_int_not_equal(a.anchor.id, b.anchor.id);
+	assert_true(process_keyring_links((key_serial_t)a.anchor.id));
+	assert_true(process_keyring_links((key_serial_t)b.anchor.id));
+	kg_keyrings_release(&ka);
+	kg_keyrings_release(&kb);
+}
+
+static void test_revoked_certificate_is_left_out(void **state)
+{
+	struct one_anchor p;
+	struct kg_keyrings k;
+	uint8_t revoked[1][32];
+
+	(void)state;
+	one_anchor_init(&p, KG_ANCHOR_CERTS);
+	memset(p.cert.sha256, 0x5a, sizeof(p.cert.sha256));
+	memcpy(revoked[0], p.cert.sha256, 32);
+	p.policy.revoked_certs = revoked;
+	p.policy.n_revoked_certs = 1;
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), 0);
+	assert_int_equal(keys_in((key_serial_t)p.anchor.id), 0);
+	kg_keyrings_release(&k);
+}
+
+static void test_invalid_certificate_is_reported_and_nothing_stays(void **state)
+{
+	static const uint8_t garbage[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+	struct one_anchor p;
+	struct kg_keyrings k = { 0 };
+	key_serial_t before;
+	int err;
+
+	(void)state;
+	one_anchor_init(&p, KG_ANCHOR_CERTS);
+	p.cert.der = (uint8_t *)garbage;
+	p.cert.der_len = sizeof(garbage);
+	before = (key_serial_t)keys_in(KEY_SPEC_PROCESS_KEYRING);
+	err = kg_keyrings_resolve(&p.policy, &k);
+	assert_int_equal(err, -EBADMSG);
+	assert_non_null(strstr(last_error, "anchor org"));
+	assert_non_null(strstr(last_error, "test_cert.der"));
+	assert_int_equal(k.n_created, 0);
+	assert_int_equal(keys_in(KEY_SPEC_PROCESS_KEYRING), before);
+}
+
+static void test_keyring_by_description_is_found(void **state)
+{
+	struct one_anchor p;
+	struct kg_keyrings k;
+	key_serial_t ring;
+
+	(void)state;
+	ring = add_key("keyring", "keygate-unit-existing", NULL, 0, KEY_SPEC_PROCESS_KEYRING);
+	assert_true(ring > 0);
+	one_anchor_init(&p, KG_ANCHOR_KEYRING);
+	p.info.keyring_description = "keygate-unit-existing";
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), 0);
+	assert_int_equal(p.anchor.id, (uint64_t)ring);
+	assert_int_equal(k.n_created, 0); /* not ours: never unlinked */
+	kg_keyrings_release(&k);
+	keyctl_unlink(ring, KEY_SPEC_PROCESS_KEYRING);
+}
+
+static void test_missing_keyring_description_is_reported(void **state)
+{
+	struct one_anchor p;
+	struct kg_keyrings k;
+
+	(void)state;
+	one_anchor_init(&p, KG_ANCHOR_KEYRING);
+	p.info.keyring_description = "keygate-unit-no-such-ring";
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), -ENOKEY);
+	assert_non_null(strstr(last_error, "keygate-unit-no-such-ring"));
+}
+
+static void test_keyring_serial_is_checked(void **state)
+{
+	struct one_anchor p;
+	struct kg_keyrings k;
+	key_serial_t ring, user_key;
+
+	(void)state;
+	one_anchor_init(&p, KG_ANCHOR_KEYRING);
+	ring = add_key("keyring", "keygate-unit-by-serial", NULL, 0, KEY_SPEC_PROCESS_KEYRING);
+	assert_true(ring > 0);
+	p.anchor.id = (uint32_t)ring;
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), 0);
+	assert_int_equal(p.anchor.id, (uint64_t)ring);
+
+	/* A typo'd serial is reported at start, not at the first decision. */
+	keyctl_unlink(ring, KEY_SPEC_PROCESS_KEYRING);
+	p.anchor.id = 0x7ffffff0;
+	assert_true(kg_keyrings_resolve(&p.policy, &k) < 0);
+	assert_non_null(strstr(last_error, "keyring serial 2147483632"));
+
+	user_key = add_key("user", "keygate-unit-not-a-ring", "x", 1, KEY_SPEC_PROCESS_KEYRING);
+	assert_true(user_key > 0);
+	p.anchor.id = (uint32_t)user_key;
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), -EINVAL);
+	assert_non_null(strstr(last_error, "not a keyring"));
+	keyctl_unlink(user_key, KEY_SPEC_PROCESS_KEYRING);
+}
+
+static void test_system_anchor_is_left_to_the_kernel(void **state)
+{
+	struct one_anchor p;
+	struct kg_keyrings k;
+
+	(void)state;
+	one_anchor_init(&p, KG_ANCHOR_SYSTEM);
+	p.anchor.id = KG_SYSTEM_SECONDARY;
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), 0);
+	assert_int_equal(p.anchor.id, KG_SYSTEM_SECONDARY);
+	assert_int_equal(k.n_created, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_certs_anchor_gets_a_keyring_with_the_certificate),
+		cmocka_unit_test(test_each_resolve_makes_a_new_keyring),
+		cmocka_unit_test(test_revoked_certificate_is_left_out),
+		cmocka_unit_test(test_invalid_certificate_is_reported_and_nothing_stays),
+		cmocka_unit_test(test_keyring_by_description_is_found),
+		cmocka_unit_test(test_missing_keyring_description_is_reported),
+		cmocka_unit_test(test_keyring_serial_is_checked),
+		cmocka_unit_test(test_system_anchor_is_left_to_the_kernel),
+	};
+
+	/* The process keyring is this test's alone: counts are exact. */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
