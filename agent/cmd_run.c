@@ -217,6 +217,22 @@ static void report_drops(struct agent *a)
 	a->drops_reported = counters.events_dropped;
 }
 
+static void print_counters(struct agent *a)
+{
+	struct kg_counters c;
+
+	if (kg_loader_counters(a->loader, &c))
+		return;
+	fprintf(stderr,
+		"keygate: stopping: %llu allowed, %llu denied, %llu audited; %llu signature "
+		"checks, %llu cache hits, %llu events lost\n",
+		(unsigned long long)c.decisions[KG_VERDICT_ALLOW],
+		(unsigned long long)c.decisions[KG_VERDICT_DENY],
+		(unsigned long long)c.decisions[KG_VERDICT_AUDIT],
+		(unsigned long long)c.verifications, (unsigned long long)c.cache_hits,
+		(unsigned long long)c.events_dropped);
+}
+
 /* Returns true when the agent should stop. */
 static bool handle_signals(struct agent *a, int sfd)
 {
@@ -341,6 +357,7 @@ int cmd_run(int argc, char **argv)
 
 	ret = event_loop(&a, sfd);
 
+	print_counters(&a);
 	kg_loader_close(a.loader);
 	a.loader = NULL;
 	kg_audit_agent_stop(a.audit, a.current.policy);
