@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 # enforce-bench-guest (host side): files for bench/enforce-bench.sh.
-#   other/   not covered by the policy (u-exec, u-open; fresh-* for cold first use)
+#   other/   not covered by the policy: u-exec, u-open
 #   covered/ covered by `require: signed` rules for exec and open_read, all
-#            signed: c-exec, c-open (cache hits) and vexec-*/vopen-* (first
-#            verification, one file each)
+#            signed: c-exec, c-open (cache hits) and vexec-*/vopen-* (20
+#            distinct files each, for first verifications)
 . "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
 
 FIRST_FILES=20
@@ -22,19 +22,16 @@ for i in $(seq 1 $FIRST_FILES); do
 	for kind in exec open; do
 		src=$true_bin
 		[ $kind = open ] && src=$KG_STAGE/data.bin
-		# Distinct contents: distinct digests and no shared page cache.
+		# Distinct contents: distinct digests, one verification each.
 		kg_prep_copy "$src" "covered/v$kind-$i"
 		printf '%*s' "$i" '' >>"$KG_STAGE/covered/v$kind-$i"
 		kg_prep_sign "covered/v$kind-$i" org
-		kg_prep_copy "$src" "other/fresh-$kind-$i"
-		printf '%*s' "$i" '' >>"$KG_STAGE/other/fresh-$kind-$i"
-		kg_prep_verity "other/fresh-$kind-$i"
 	done
 done
 rm "$KG_STAGE/data.bin"
 cat >"$KG_STAGE/bench.conf" <<CONF
-REPS=${KG_BENCH_REPS:-5}
-OPEN_N=${KG_BENCH_OPEN_N:-20000}
+REPS=${KG_BENCH_REPS:-7}
+OPEN_N=${KG_BENCH_OPEN_N:-50000}
 EXEC_N=${KG_BENCH_EXEC_N:-200}
 CONF
 
@@ -46,6 +43,19 @@ anchors:
 rules:
   - name: bench-covered
     operations: [exec, open_read]
+    paths: [$KG_GUEST_DATA/covered/]
+    require: signed
+    anchors: [org]
+YAML
+# Rules for exec only: open_read is not covered at all (the hook's fast exit).
+cat >"$KG_STAGE/policy-exec-only.yaml" <<YAML
+keygate: 1
+policy: {name: enforce-bench-exec-only, version: 1, mode: enforce, default: allow}
+anchors:
+  - {name: org, certificates: [keys/org.pem]}
+rules:
+  - name: bench-exec-only
+    operations: [exec]
     paths: [$KG_GUEST_DATA/covered/]
     require: signed
     anchors: [org]
