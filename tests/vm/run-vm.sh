@@ -267,9 +267,9 @@ for line in sys.stdin:
 done
 
 if [ "$failed" -gt 0 ] && [ "$guest_ok" = 1 ]; then
-	echo "vm: kernel messages:"
-	sed '/^KG-LOG-BEGIN/,/^KG-LOG-END/d' "$console.txt" | grep -E '^\[ *[0-9.]+\]' |
-		grep -E 'BUG|WARNING|Oops|panic|bpf|keygate|audit' | tail -n 20 | sed 's/^/    /' || true
+	kmsg=$(sed '/^KG-LOG-BEGIN/,/^KG-LOG-END/d' "$console.txt" | grep -E '^\[ *[0-9.]+\]' |
+		grep -E 'BUG|WARNING|Oops|panic|bpf|keygate|audit' | tail -n 20 || true)
+	[ -z "$kmsg" ] || { echo "vm: kernel messages:"; echo "$kmsg" | sed 's/^/    /'; }
 fi
 echo "vm: $passed passed, $failed failed${skipped:+, $skipped skipped}"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
