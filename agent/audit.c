@@ -648,6 +648,9 @@ static void msg_add_str(struct audit_msg *m, const char *key, const char *value,
 	free(copy);
 }
 
+/* Runs on the caller's thread (the event loop). Not the disk, but not free
+ * either: with auditd running and its backlog full, the kernel may hold
+ * the sender for up to backlog_wait_time. */
 static void audit_send(struct kg_audit *a, int type, const struct audit_msg *m, int success)
 {
 	if (a->audit_fd < 0)
