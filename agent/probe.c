@@ -181,6 +181,11 @@ static void check_lsm_load(struct kg_probe_report *r)
 				     "BPF LSM programs cannot be loaded on this kernel");
 		return;
 	}
+	if (err == -ESRCH) {
+		set_result(c, false, "the kernel's BTF has no LSM hook named by probe_file_open's "
+				     "section (ESRCH)");
+		return;
+	}
 	if (err) {
 		set_result(c, false, "BPF_PROG_LOAD of probe_file_open failed: %s "
 				     "(keygate -d probe shows the verifier log)", strerror(-err));
