@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,19 @@ struct policy_identity {
 	uint64_t version;
 	char digest[8 + 2 * KG_POLICY_DIGEST_LEN]; /* "sha256:<hex>" */
 	bool known;
+};
+
+enum side_sink { SIDE_AUDIT = 1, SIDE_JOURNAL = 2 };
+
+#define KG_SIDE_SLOTS 512
+#define KG_SIDE_TEXT 4096
+
+struct side_msg {
+	int sink;
+	int type; /* audit record type */
+	int success;
+	size_t len; /* audit: the message; journal: NUL-separated KEY=value fields */
+	char text[KG_SIDE_TEXT];
 };
 
 struct kg_audit {
@@ -84,8 +98,18 @@ struct kg_audit {
 	char *fmt_buf;
 	size_t fmt_size;
 
-	int audit_fd; /* -1: no Linux audit records */
+	int audit_fd; /* -1: no Linux audit records; owned by the side thread */
 	bool journald;
+
+	/* Linux audit and journald sends wait on other daemons: a side
+	 * thread does them, fed by a bounded queue of formatted messages. */
+	pthread_mutex_t side_lock;
+	pthread_cond_t side_wake, side_done;
+	struct side_msg *side;
+	size_t side_head, side_len;
+	bool side_stopping, side_busy, side_started;
+	uint64_t side_dropped;
+	pthread_t side_thread;
 };
 
 static const char *name_or(const char *name, char *buf, size_t size, uint32_t value)
@@ -603,6 +627,67 @@ static bool enqueue_line(struct kg_audit *a, const char *line, size_t n)
 	return true;
 }
 
+/* ---- the side thread: Linux audit and journald ---- */
+
+/* (Unused in a build with neither libaudit nor libsystemd.) */
+__attribute__((unused)) static bool audit_wanted(struct kg_audit *a)
+{
+	return __atomic_load_n(&a->audit_fd, __ATOMIC_RELAXED) >= 0;
+}
+
+/* Never waits: a full side queue counts the message as lost. */
+__attribute__((unused)) static void side_push(struct kg_audit *a, int sink, int type, int success, const char *text, size_t len)
+{
+	struct side_msg *m;
+
+	if (!a->side_started || len > KG_SIDE_TEXT)
+		return;
+	pthread_mutex_lock(&a->side_lock);
+	if (a->side_len == KG_SIDE_SLOTS) {
+		a->side_dropped++;
+		pthread_mutex_unlock(&a->side_lock);
+		return;
+	}
+	m = &a->side[(a->side_head + a->side_len) % KG_SIDE_SLOTS];
+	m->sink = sink;
+	m->type = type;
+	m->success = success;
+	m->len = len;
+	memcpy(m->text, text, len);
+	a->side_len++;
+	pthread_cond_signal(&a->side_wake);
+	pthread_mutex_unlock(&a->side_lock);
+}
+
+static void side_deliver(struct kg_audit *a, struct side_msg *m);
+
+static void *side_main(void *arg)
+{
+	struct kg_audit *a = arg;
+
+	pthread_mutex_lock(&a->side_lock);
+	for (;;) {
+		struct side_msg *m;
+
+		while (!a->side_len && !a->side_stopping)
+			pthread_cond_wait(&a->side_wake, &a->side_lock);
+		if (!a->side_len)
+			break;
+		/* The head slot stays ours until side_head moves. */
+		m = &a->side[a->side_head];
+		a->side_busy = true;
+		pthread_mutex_unlock(&a->side_lock);
+		side_deliver(a, m);
+		pthread_mutex_lock(&a->side_lock);
+		a->side_head = (a->side_head + 1) % KG_SIDE_SLOTS;
+		a->side_len--;
+		a->side_busy = false;
+		pthread_cond_broadcast(&a->side_done);
+	}
+	pthread_mutex_unlock(&a->side_lock);
+	return NULL;
+}
+
 /* ---- Linux audit ---- */
 
 #if HAVE_LIBAUDIT
@@ -648,18 +733,24 @@ static void msg_add_str(struct audit_msg *m, const char *key, const char *value,
 	free(copy);
 }
 
-/* Runs on the caller's thread (the event loop). Not the disk, but not free
- * either: with auditd running and its backlog full, the kernel may hold
- * the sender for up to backlog_wait_time. */
 static void audit_send(struct kg_audit *a, int type, const struct audit_msg *m, int success)
 {
-	if (a->audit_fd < 0)
+	side_push(a, SIDE_AUDIT, type, success, m->buf, m->len + 1);
+}
+
+/* Side thread: with auditd running and its backlog full, the kernel may
+ * hold the sender for up to backlog_wait_time; the event loop goes on. */
+static void audit_deliver(struct kg_audit *a, const struct side_msg *m)
+{
+	int fd = __atomic_load_n(&a->audit_fd, __ATOMIC_RELAXED);
+
+	if (fd < 0)
 		return;
-	if (audit_log_user_message(a->audit_fd, type, m->buf, NULL, NULL, NULL, success) <= 0) {
+	if (audit_log_user_message(fd, m->type, m->text, NULL, NULL, NULL, m->success) <= 0) {
 		fprintf(stderr, "keygate: linux audit: sending a record failed: %s; "
 			"continuing without audit records\n", strerror(errno));
-		audit_close(a->audit_fd);
-		a->audit_fd = -1;
+		__atomic_store_n(&a->audit_fd, -1, __ATOMIC_RELAXED);
+		audit_close(fd);
 	}
 }
 
@@ -681,7 +772,7 @@ static void audit_decision(struct kg_audit *a, const struct kg_event *ev,
 	struct audit_msg m = { .len = 0 };
 	char text[300], f1[32], f2[32], f3[32];
 
-	if (a->audit_fd < 0)
+	if (!audit_wanted(a))
 		return;
 	msg_add(&m, "op=%s verdict=%s reason=%s",
 		name_or(kg_op_name(ev->op), f1, sizeof(f1), ev->op),
@@ -720,7 +811,7 @@ static void audit_lifecycle(struct kg_audit *a, int type, const char *op,
 {
 	struct audit_msg m = { .len = 0 };
 
-	if (a->audit_fd < 0)
+	if (!audit_wanted(a))
 		return;
 	msg_add(&m, "op=%s", op);
 	if (old_policy)
@@ -773,6 +864,11 @@ static void audit_close_socket(struct kg_audit *a)
 {
 	(void)a;
 }
+
+static void audit_deliver(struct kg_audit *a, const struct side_msg *m)
+{
+	(void)a, (void)m;
+}
 #endif
 
 /* ---- journald ---- */
@@ -783,39 +879,82 @@ static bool under_systemd(void)
 	return getenv("INVOCATION_ID") || getenv("JOURNAL_STREAM");
 }
 
+struct journal_fields {
+	char buf[KG_SIDE_TEXT];
+	size_t len;
+};
+
+/* Appends one KEY=value field (NUL-terminated); too long ones are cut. */
+static void field_add(struct journal_fields *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void field_add(struct journal_fields *f, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (f->len >= sizeof(f->buf))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(f->buf + f->len, sizeof(f->buf) - f->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	f->len += (size_t)n < sizeof(f->buf) - f->len ? (size_t)n + 1 : sizeof(f->buf) - f->len;
+}
+
 static void journal_decision(struct kg_audit *a, const struct kg_event *ev,
 			     const struct kg_compiled_policy *policy)
 {
 	const struct kg_rule_info *rule = event_rule(ev, policy);
 	const struct kg_anchor_info *anchor = event_anchor(ev, policy);
+	struct journal_fields f = { .len = 0 };
 	char human[1024], f1[32], f2[32], f3[32];
 
 	if (!a->journald)
 		return;
 	kg_event_format_human(human, sizeof(human), ev, policy);
-	sd_journal_send("MESSAGE=%s", human,
-			"PRIORITY=%d", ev->verdict == KG_VERDICT_DENY ? 4 : 5,
-			"SYSLOG_IDENTIFIER=keygate",
-			"KEYGATE_TYPE=decision",
-			"KEYGATE_OP=%s", name_or(kg_op_name(ev->op), f1, sizeof(f1), ev->op),
-			"KEYGATE_VERDICT=%s", name_or(kg_verdict_name(ev->verdict), f2, sizeof(f2), ev->verdict),
-			"KEYGATE_REASON=%s", name_or(kg_reason_name(ev->reason), f3, sizeof(f3), ev->reason),
-			"KEYGATE_RULE=%s", rule && rule->name ? rule->name : "",
-			"KEYGATE_ANCHOR=%s", anchor && anchor->name ? anchor->name : "",
-			"KEYGATE_PID=%" PRIu32, ev->pid,
-			"KEYGATE_UID=%" PRIu32, ev->uid,
-			"KEYGATE_COMM=%.*s", (int)strnlen(ev->comm, KG_COMM_LEN), ev->comm,
-			"KEYGATE_PATH=%.*s", (int)event_path_len(ev), ev->path,
-			"KEYGATE_POLICY=%s", policy && policy->name ? policy->name : "",
-			NULL);
+	field_add(&f, "MESSAGE=%s", human);
+	field_add(&f, "PRIORITY=%d", ev->verdict == KG_VERDICT_DENY ? 4 : 5);
+	field_add(&f, "SYSLOG_IDENTIFIER=keygate");
+	field_add(&f, "KEYGATE_TYPE=decision");
+	field_add(&f, "KEYGATE_OP=%s", name_or(kg_op_name(ev->op), f1, sizeof(f1), ev->op));
+	field_add(&f, "KEYGATE_VERDICT=%s", name_or(kg_verdict_name(ev->verdict), f2, sizeof(f2), ev->verdict));
+	field_add(&f, "KEYGATE_REASON=%s", name_or(kg_reason_name(ev->reason), f3, sizeof(f3), ev->reason));
+	field_add(&f, "KEYGATE_RULE=%s", rule && rule->name ? rule->name : "");
+	field_add(&f, "KEYGATE_ANCHOR=%s", anchor && anchor->name ? anchor->name : "");
+	field_add(&f, "KEYGATE_PID=%" PRIu32, ev->pid);
+	field_add(&f, "KEYGATE_UID=%" PRIu32, ev->uid);
+	field_add(&f, "KEYGATE_COMM=%.*s", (int)strnlen(ev->comm, KG_COMM_LEN), ev->comm);
+	field_add(&f, "KEYGATE_PATH=%.*s", (int)event_path_len(ev), ev->path);
+	field_add(&f, "KEYGATE_POLICY=%s", policy && policy->name ? policy->name : "");
+	side_push(a, SIDE_JOURNAL, 0, 0, f.buf, f.len);
 }
 
 static void journal_text(struct kg_audit *a, const char *type, const char *message)
 {
+	struct journal_fields f = { .len = 0 };
+
 	if (!a->journald)
 		return;
-	sd_journal_send("MESSAGE=%s", message, "PRIORITY=5", "SYSLOG_IDENTIFIER=keygate",
-			"KEYGATE_TYPE=%s", type, NULL);
+	field_add(&f, "MESSAGE=%s", message);
+	field_add(&f, "PRIORITY=5");
+	field_add(&f, "SYSLOG_IDENTIFIER=keygate");
+	field_add(&f, "KEYGATE_TYPE=%s", type);
+	side_push(a, SIDE_JOURNAL, 0, 0, f.buf, f.len);
+}
+
+static void journal_deliver(const struct side_msg *m)
+{
+	struct iovec iov[32];
+	size_t n = 0;
+
+	for (size_t off = 0; off < m->len && n < sizeof(iov) / sizeof(iov[0]);) {
+		size_t field_len = strnlen(m->text + off, m->len - off);
+
+		iov[n].iov_base = (void *)(m->text + off);
+		iov[n++].iov_len = field_len;
+		off += field_len + 1;
+	}
+	sd_journal_sendv(iov, (int)n);
 }
 #else
 static bool under_systemd(void)
@@ -833,7 +972,20 @@ static void journal_text(struct kg_audit *a, const char *type, const char *messa
 {
 	(void)a, (void)type, (void)message;
 }
+
+static void journal_deliver(const struct side_msg *m)
+{
+	(void)m;
+}
 #endif
+
+static void side_deliver(struct kg_audit *a, struct side_msg *m)
+{
+	if (m->sink == SIDE_AUDIT)
+		audit_deliver(a, m);
+	else
+		journal_deliver(m);
+}
 
 /* ---- the public API ---- */
 
@@ -853,6 +1005,9 @@ int kg_audit_open(struct kg_audit **out, const struct kg_audit_options *opts)
 	pthread_mutex_init(&a->fmt_lock, NULL);
 	pthread_cond_init(&a->wake, NULL);
 	pthread_cond_init(&a->space, NULL);
+	pthread_mutex_init(&a->side_lock, NULL);
+	pthread_cond_init(&a->side_wake, NULL);
+	pthread_cond_init(&a->side_done, NULL);
 	if (gethostname(a->host, sizeof(a->host) - 1) < 0)
 		snprintf(a->host, sizeof(a->host), "localhost");
 
@@ -891,6 +1046,20 @@ int kg_audit_open(struct kg_audit **out, const struct kg_audit_options *opts)
 	if (opts && opts->linux_audit)
 		audit_open_socket(a);
 	a->journald = opts && opts->journald && under_systemd();
+	if (a->audit_fd >= 0 || a->journald) {
+		a->side = malloc(KG_SIDE_SLOTS * sizeof(*a->side));
+		if (!a->side) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = -pthread_create(&a->side_thread, NULL, side_main, a);
+		if (err) {
+			fprintf(stderr, "keygate: audit: cannot start the audit/journal thread: %s\n",
+				strerror(-err));
+			goto out;
+		}
+		a->side_started = true;
+	}
 out:
 	if (err) {
 		kg_audit_close(a);
@@ -1099,8 +1268,19 @@ int kg_audit_reopen(struct kg_audit *a)
 	return 0;
 }
 
+static void side_flush(struct kg_audit *a)
+{
+	if (!a->side_started)
+		return;
+	pthread_mutex_lock(&a->side_lock);
+	while (a->side_len || a->side_busy)
+		pthread_cond_wait(&a->side_done, &a->side_lock);
+	pthread_mutex_unlock(&a->side_lock);
+}
+
 void kg_audit_flush(struct kg_audit *a)
 {
+	side_flush(a);
 	if (!a->writer_started)
 		return;
 	pthread_mutex_lock(&a->lock);
@@ -1114,6 +1294,9 @@ void kg_audit_get_stats(struct kg_audit *a, struct kg_audit_stats *out)
 	pthread_mutex_lock(&a->lock);
 	*out = a->stats;
 	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_lock(&a->side_lock);
+	out->side_dropped = a->side_dropped;
+	pthread_mutex_unlock(&a->side_lock);
 }
 
 void kg_audit_close(struct kg_audit *a)
@@ -1130,6 +1313,13 @@ void kg_audit_close(struct kg_audit *a)
 		if (losses_unreported(a))
 			writer_report_losses(a);
 	}
+	if (a->side_started) {
+		pthread_mutex_lock(&a->side_lock);
+		a->side_stopping = true;
+		pthread_cond_signal(&a->side_wake);
+		pthread_mutex_unlock(&a->side_lock);
+		pthread_join(a->side_thread, NULL);
+	}
 	if (a->pending_fd >= 0)
 		close(a->pending_fd);
 	if (a->fd >= 0)
@@ -1143,8 +1333,12 @@ void kg_audit_close(struct kg_audit *a)
 	free(a->loss_buf);
 	free(a->ring);
 	free(a->log_path);
+	free(a->side);
 	pthread_cond_destroy(&a->wake);
 	pthread_cond_destroy(&a->space);
+	pthread_cond_destroy(&a->side_wake);
+	pthread_cond_destroy(&a->side_done);
+	pthread_mutex_destroy(&a->side_lock);
 	pthread_mutex_destroy(&a->lock);
 	pthread_mutex_destroy(&a->fmt_lock);
 	free(a);

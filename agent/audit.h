@@ -35,6 +35,7 @@ struct kg_audit_stats {
 	uint64_t queue_dropped; /* queue full: dropped, never blocked for long */
 	uint64_t write_failed;  /* lost to write errors (ENOSPC, EIO...) */
 	uint64_t ring_dropped;  /* kernel ring-buffer drops reported to us */
+	uint64_t side_dropped;  /* audit/journald messages lost: their queue was full */
 };
 
 struct kg_audit;

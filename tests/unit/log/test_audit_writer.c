@@ -497,6 +497,37 @@ static void test_write_failure(void **state)
 	kg_log_record_free(&r);
 }
 
+/* Linux audit and journald on whatever this host has (auditing off, no
+ * audit socket without root, no journald): the JSON log is unaffected and
+ * nothing blocks. */
+static void test_side_sinks(void **state)
+{
+	struct kg_audit_options opts = { .log_path = log_path, .linux_audit = true, .journald = true };
+	struct kg_audit_stats stats;
+	struct kg_audit *a = NULL;
+	struct kg_event ev;
+	struct lines l;
+
+	(void)state;
+	setenv("INVOCATION_ID", "0123456789abcdef0123456789abcdef", 1);
+	assert_int_equal(kg_audit_open(&a, &opts), 0);
+	make_event(&ev, 3, "/usr/bin/side");
+	kg_audit_agent_start(a, &policy);
+	for (int i = 0; i < 100; i++)
+		kg_audit_decision(a, &ev, &policy);
+	kg_audit_policy_change(a, &policy, &policy, "applied");
+	kg_audit_flush(a);
+	kg_audit_get_stats(a, &stats);
+	kg_audit_agent_stop(a, &policy);
+	kg_audit_close(a);
+	unsetenv("INVOCATION_ID");
+	assert_int_equal(stats.written, 102);
+	assert_int_equal(stats.side_dropped, 0);
+	read_lines(log_path, &l);
+	assert_int_equal(l.n, 103);
+	free_lines(&l);
+}
+
 static void test_no_file_sink(void **state)
 {
 	struct kg_audit_options opts = { .log_path = "-" };
@@ -535,6 +566,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_side_sinks, setup, teardown),
 		cmocka_unit_test(test_no_file_sink),
 		cmocka_unit_test(test_open_failure),
 	};
