@@ -108,7 +108,7 @@ struct kg_audit {
 	struct side_msg *side;
 	size_t side_head, side_len;
 	bool side_stopping, side_busy, side_started;
-	uint64_t side_dropped;
+	uint64_t side_dropped, side_dropped_reported;
 	pthread_t side_thread;
 };
 
@@ -490,8 +490,13 @@ static void writer_write_loss(struct kg_audit *a, const char *source, uint64_t c
 static void writer_report_losses(struct kg_audit *a)
 {
 	struct policy_identity id;
-	uint64_t queue_new, write_new;
+	uint64_t queue_new, write_new, side_new;
 	int err = a->write_errno;
+
+	pthread_mutex_lock(&a->side_lock);
+	side_new = a->side_dropped - a->side_dropped_reported;
+	a->side_dropped_reported = a->side_dropped;
+	pthread_mutex_unlock(&a->side_lock);
 
 	pthread_mutex_lock(&a->lock);
 	queue_new = a->stats.queue_dropped - a->queue_dropped_reported;
@@ -507,6 +512,8 @@ static void writer_report_losses(struct kg_audit *a)
 	}
 	if (queue_new)
 		writer_write_loss(a, "queue", queue_new, 0, 0, &id);
+	if (side_new)
+		writer_write_loss(a, "side", side_new, 0, 0, &id);
 }
 
 static void deadline_after_ms(struct timespec *ts, long ms)
@@ -519,9 +526,14 @@ static void deadline_after_ms(struct timespec *ts, long ms)
 	}
 }
 
-static bool losses_unreported(const struct kg_audit *a)
+static bool losses_unreported(struct kg_audit *a)
 {
-	return a->stats.queue_dropped != a->queue_dropped_reported ||
+	bool side;
+
+	pthread_mutex_lock(&a->side_lock);
+	side = a->side_dropped != a->side_dropped_reported;
+	pthread_mutex_unlock(&a->side_lock);
+	return side || a->stats.queue_dropped != a->queue_dropped_reported ||
 	       a->stats.write_failed != a->write_failed_reported;
 }
 

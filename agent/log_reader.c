@@ -1270,6 +1270,7 @@ void kg_log_summary_print(const struct kg_log_summary *s, FILE *out, bool json, 
 		json_kv_uint(&w, "ring", table_get(loss, "ring"));
 		json_kv_uint(&w, "queue", table_get(loss, "queue"));
 		json_kv_uint(&w, "write", table_get(loss, "write"));
+		json_kv_uint(&w, "side", table_get(loss, "side"));
 		json_key(&w, "ring_kernel_total");
 		if (s->ring_kernel_total == KG_LOG_UNSET)
 			json_null(&w);
@@ -1309,6 +1310,8 @@ void kg_log_summary_print(const struct kg_log_summary *s, FILE *out, bool json, 
 	} else {
 		fprintf(out, "ring buffer %" PRIu64 ", writer queue %" PRIu64 ", write errors %" PRIu64,
 			table_get(loss, "ring"), table_get(loss, "queue"), table_get(loss, "write"));
+		if (table_get(loss, "side"))
+			fprintf(out, ", audit/journal messages %" PRIu64, table_get(loss, "side"));
 		if (s->ring_kernel_total != KG_LOG_UNSET)
 			fprintf(out, " (kernel drop total %" PRId64 ")", s->ring_kernel_total);
 		fputc('\n', out);

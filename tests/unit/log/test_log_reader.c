@@ -527,7 +527,7 @@ static void test_summary(void **state)
 	assert_non_null(out);
 	kg_log_summary_print(s, out, true, false);
 	fclose(out);
-	assert_non_null(strstr(json, "\"losses\":{\"ring\":7,\"queue\":0,\"write\":40,\"ring_kernel_total\":7}"));
+	assert_non_null(strstr(json, "\"losses\":{\"ring\":7,\"queue\":0,\"write\":40,\"side\":0,\"ring_kernel_total\":7}"));
 	assert_non_null(strstr(json, "\"top_denied_paths\":[{\"path\":\"/tmp/x\",\"count\":3},"));
 	assert_non_null(strstr(json, "\"corrupt\":[{\"file\":\"audit.log\",\"line\":7,\"reason\":\"truncated record\"}]"));
 	free(json);
