@@ -45,4 +45,5 @@ echo "   Running the agent inside the bundled VM instead (qemu, Debian's 6.12 cl
 echo "   tests/vm/run-vm.sh -v tests/vm/demo/demo-default-policy.sh"
 echo
 "$src/tests/vm/run-vm.sh" --build "$build" --no-build -v "$src/tests/vm/demo/demo-default-policy.sh" |
-	tr -d '\r' | grep --line-buffered -vE '^KG-|^\[ *[0-9.]+\]|^$'
+	sed -u -e 's/\r//g' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' |
+	grep --line-buffered -vE '^KG-|^\[ *[0-9.]+\]|^SeaBIOS|^Booting from|^$'

@@ -22,13 +22,14 @@ sed 's/^/  | /' "$KG_AGENT_LOG"
 echo
 
 echo "=== action 1: run a program from /tmp (the policy audits exec from world-writable dirs) ==="
-cp /bin/busybox /tmp/demo-tool
-/tmp/demo-tool echo "  /tmp/demo-tool ran (audit mode allows; the agent reports it)"
+cp /usr/bin/xz /tmp/demo-tool
+/tmp/demo-tool --version | head -n1
+echo "  /tmp/demo-tool ran (audit mode allows; the agent reports it)"
 echo
 
 echo "=== action 2: load a kernel module (the policy audits modules not signed by the distribution's keys) ==="
 if /usr/sbin/modprobe dummy; then
-	echo "  module 'dummy' loaded (it carries Debian's signature)"
+	echo "  module 'dummy' loaded (audit mode allows; the agent reports its decision)"
 	/usr/sbin/modprobe -r dummy
 else
 	echo "  modprobe dummy failed"
