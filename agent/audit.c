@@ -553,6 +553,16 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&a->wake, &a->lock);
 			a->writer_idle = false;
 		}
+		/* Batch before looking at pending_fd: whatever is queued after
+		 * kg_audit_reopen() returns goes to the new file. */
+		if (a->len && a->len < KG_AUDIT_BATCH_BYTES && !a->stopping && a->pending_fd < 0) {
+			struct timespec deadline;
+
+			/* Let a burst gather: fewer, larger writes and no wake-up
+			 * per record. Producers do not signal a batching writer. */
+			deadline_after_ms(&deadline, KG_AUDIT_BATCH_MS);
+			pthread_cond_timedwait(&a->wake, &a->lock, &deadline);
+		}
 		if (a->pending_fd >= 0) {
 			close(a->fd);
 			a->fd = a->pending_fd;
@@ -564,14 +574,6 @@ static void *writer_main(void *arg)
 			if (a->stopping)
 				break;
 			continue;
-		}
-		if (a->len < KG_AUDIT_BATCH_BYTES && !a->stopping && a->pending_fd < 0) {
-			struct timespec deadline;
-
-			/* Let a burst gather: fewer, larger writes and no wake-up
-			 * per record. Producers do not signal a batching writer. */
-			deadline_after_ms(&deadline, KG_AUDIT_BATCH_MS);
-			pthread_cond_timedwait(&a->wake, &a->lock, &deadline);
 		}
 		/* [head, head + chunk) stays ours until head moves. */
 		chunk = a->len < a->cap - a->head ? a->len : a->cap - a->head;

@@ -338,7 +338,9 @@ static void test_reopen(void **state)
 	make_event(&ev, 1, "/bin/x");
 	for (int i = 0; i < 500; i++)
 		kg_audit_decision(a, &ev, &policy);
+	kg_audit_flush(a);
 	assert_int_equal(rename(log_path, rotated), 0);
+	/* between rename and reopen: either file, never lost */
 	for (int i = 0; i < 500; i++)
 		kg_audit_decision(a, &ev, &policy);
 	assert_int_equal(kg_audit_reopen(a), 0);
@@ -355,7 +357,7 @@ static void test_reopen(void **state)
 	read_lines(log_path, &after);
 	assert_int_equal(before.n + after.n, 1300);
 	assert_true(before.n >= 500);
-	assert_true(after.n >= 300);
+	assert_true(after.n >= 300); /* queued after reopen: the new file */
 	free_lines(&before);
 	free_lines(&after);
 }
@@ -425,8 +427,9 @@ static void test_queue_full(void **state)
 	assert_int_equal(stats.queued + stats.queue_dropped, 5000);
 	assert_true(stats.queue_dropped > 0);
 	/* The writer is stuck for good, yet no call waited more than the
-	 * bounded few milliseconds (generous margin for slow machines). */
-	assert_true(slowest < 0.1);
+	 * bounded few milliseconds (the bound leaves room for loaded and
+	 * sanitizer builds; a writer-bound producer would hang here). */
+	assert_true(slowest < 1.0);
 
 	assert_int_equal(pthread_create(&drainer, NULL, drain_main, &d), 0);
 	kg_audit_close(a); /* flushes, then reports the drops */
