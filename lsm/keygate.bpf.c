@@ -303,11 +303,18 @@ struct walk_ctx {
 	__u32 rule;
 };
 
+#define PATH_WORDS (KG_PATH_KEY_BYTES / 8)
+
+/* Looks the key's first len bytes up as a scope (key bytes past len are
+ * zero); the lengths bitmap skips lookups that cannot hit. */
 static __always_inline void lookup_scope(struct walk_ctx *w, __u64 len)
 {
 	const struct kg_path_value *value;
+	__u64 bits_index = len >> 6;
 
-	if (!(w->lengths->bits[(len >> 6) & 3] & (1ULL << (len & 63))))
+	barrier_var(bits_index); /* keeps clang from dropping the bound check */
+	if (bits_index >= 4 || len > KG_PATH_MAX ||
+	    !(w->lengths->bits[bits_index] & (1ULL << (len & 63))))
 		return;
 	w->s->key.len = len;
 	value = bpf_map_lookup_elem(&path_rules, &w->s->key);
@@ -315,26 +322,45 @@ static __always_inline void lookup_scope(struct walk_ctx *w, __u64 len)
 		w->rule = value->rule[w->op & (KG_OP_COUNT - 1)];
 }
 
-/* One byte of the path per call (bpf_loop: the verifier checks the body
- * once instead of once per byte). */
-static long walk_path_byte(__u32 index, void *ctx)
+/* The low n bytes of a little-endian word (n in 1..8). */
+static __always_inline __u64 low_bytes(__u64 word, __u32 n)
+{
+	return n >= 8 ? word : word & ((1ULL << (8 * n)) - 1);
+}
+
+/*
+ * Eight bytes of the path per call (bpf_loop: the verifier checks the
+ * body once, not once per byte). The key receives the word; at a '/' it
+ * holds the prefix up to that '/' (later bytes still zero) for a lookup.
+ */
+static long walk_path_word(__u32 index, void *ctx)
 {
 	struct walk_ctx *w = ctx;
-	__u64 i = index;
+	__u64 i = index, word, *key_word;
+	__u32 j;
 	char c;
 
 	barrier_var(i); /* one zero-extended copy: the bound checked is the one used */
-	if (i >= KG_PATH_MAX)
+	if (i >= PATH_WORDS)
 		return 1;
-	c = w->s->path[i];
-	if (c == 0) {
-		if (i)
-			lookup_scope(w, i); /* the whole path: an exact file scope */
-		return 1;
+	word = *(__u64 *)&w->s->path[i * 8];
+	key_word = (__u64 *)&w->s->key.path[i * 8];
+#pragma unroll
+	for (j = 0; j < 8; j++) {
+		c = word >> (8 * j);
+		if (c == 0) {
+			if (i * 8 + j == 0)
+				return 1;
+			*key_word = low_bytes(word, j);
+			lookup_scope(w, i * 8 + j); /* the whole path: an exact file */
+			return 1;
+		}
+		if (c == '/') {
+			*key_word = low_bytes(word, j + 1);
+			lookup_scope(w, i * 8 + j + 1); /* a directory prefix */
+		}
 	}
-	w->s->key.path[i] = c;
-	if (c == '/')
-		lookup_scope(w, i + 1); /* a directory prefix */
+	*key_word = word;
 	return 0;
 }
 
@@ -356,7 +382,7 @@ static __always_inline __u32 resolve_rule(struct kg_scratch *s, __u32 slot, __u3
 	w.lengths = bpf_map_lookup_elem(&path_lengths, &slot);
 	if (!w.lengths)
 		return w.rule;
-	bpf_loop(KG_PATH_MAX, walk_path_byte, &w, 0);
+	bpf_loop(PATH_WORDS, walk_path_word, &w, 0);
 	return w.rule;
 }
 

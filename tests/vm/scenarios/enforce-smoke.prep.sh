@@ -29,3 +29,19 @@ rules:
     log: all
 YAML
 done
+
+# Scopes: a nested directory's rule wins over its parent's.
+kg_prep_copy "$true_bin" bin/inner/plain
+cat >"$KG_STAGE/scopes.yaml" <<YAML
+keygate: 1
+policy: {name: smoke-scopes, version: 1, mode: enforce, default: allow}
+rules:
+  - name: bin-allowed
+    operations: [exec]
+    paths: [$KG_GUEST_DATA/bin/]
+    require: allow
+  - name: inner-denied
+    operations: [exec]
+    paths: [$KG_GUEST_DATA/bin/inner/]
+    require: deny
+YAML

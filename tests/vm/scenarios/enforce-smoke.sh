@@ -3,7 +3,8 @@
 # signed fs-verity program runs (verified, then from the cache), an
 # unsigned verity file and a non-verity file fail with EPERM; under audit
 # they run and are reported; after the agent exits none of its programs
-# stays attached. A changed signature xattr is verified again.
+# stays attached. A changed signature xattr is verified again; a nested
+# directory's rule beats its parent's.
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 bin=$KG_DATA/bin
@@ -40,6 +41,13 @@ kg_stop_agent
 _left=$(kge_our_progs)
 [ -z "$_left" ] || kg_fail "programs still loaded after the agent exited: $_left"
 kge_expect ok kg-exec "$bin/plain"
+
+kg_start_agent -j run --log "$KG_OUT/audit.log" --policy "$KG_DATA/scopes.yaml"
+kge_expect errno:EPERM kg-exec "$bin/inner/plain"
+kge_expect_event op=exec verdict=deny reason=denied-by-rule rule=inner-denied path="$bin/inner/plain"
+kge_expect ok kg-exec "$bin/plain"
+kge_expect_no_event path="$bin/plain" rule=inner-denied
+kg_stop_agent
 
 kg_start_agent -j run --log "$KG_OUT/audit.log" --policy "$KG_DATA/audit.yaml"
 kge_expect ok kg-exec "$bin/plain"
