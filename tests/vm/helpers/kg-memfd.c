@@ -34,6 +34,8 @@ static int copy_to_memfd(const char *src, int *out_fd)
 	    sendfile(fd, in, NULL, (size_t)st.st_size) != st.st_size) {
 		int err = errno;
 
+		if (fd >= 0)
+			close(fd);
 		close(in);
 		return kg_setup_error(src, "copy into memfd", err);
 	}

@@ -37,4 +37,10 @@ kge_expect_no_event path="$KG_DATA/outside/unsigned"
 
 kg_stop_agent
 [ "$KG_AGENT_STATUS" = 0 ] || kg_fail "agent exit status $KG_AGENT_STATUS after SIGTERM"
+# Every denial also reached the audit log.
+for r in not-verity no-signature unknown-signer bad-signature revoked malformed-signature; do
+	kge_expect_logged op=exec verdict=deny reason=$r rule=apps
+done
+# Enforcement ends with the agent.
+kge_expect ok kg-exec "$bin/not-verity"
 kg_pass

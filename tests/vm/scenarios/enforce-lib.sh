@@ -73,10 +73,11 @@ kge_expect() {
 	kg_log "'$*': $_want as expected"
 }
 
-# _kge_filter FIELD=VALUE...: decision lines of the agent log with every
-# field equal to VALUE (exact JSON string match), on stdout.
+# _kge_filter FIELD=VALUE...: decision lines of the agent's output (or of
+# $KGE_EVENTS_FILE) with every field equal to VALUE (exact JSON string
+# match), on stdout.
 _kge_filter() {
-	grep -F '"type":"decision"' "$KG_AGENT_LOG" >"$KG_OUT/filter.0" 2>/dev/null
+	grep -F '"type":"decision"' "${KGE_EVENTS_FILE:-$KG_AGENT_LOG}" >"$KG_OUT/filter.0" 2>/dev/null
 	for _kv in "$@"; do
 		grep -F "\"${_kv%%=*}\":\"${_kv#*=}\"" "$KG_OUT/filter.0" >"$KG_OUT/filter.1"
 		mv "$KG_OUT/filter.1" "$KG_OUT/filter.0"
@@ -114,6 +115,19 @@ kge_expect_no_event() {
 		kg_fail "unexpected decision with $*"
 	fi
 	kg_log "no event with $* as expected"
+}
+
+# kge_expect_logged FIELD=VALUE...: the agent's audit log ($KG_OUT/audit.log,
+# complete once the agent has stopped) holds a matching decision.
+kge_expect_logged() {
+	KGE_EVENTS_FILE=$KG_OUT/audit.log
+	_n=$(kge_count_events "$@")
+	KGE_EVENTS_FILE=
+	if [ "$_n" -eq 0 ]; then
+		cat "$KG_OUT/audit.log"
+		kg_fail "no decision with $* in the audit log"
+	fi
+	kg_log "audit log: $*"
 }
 
 # kge_our_progs: names of loaded BPF programs that are keygate's.
