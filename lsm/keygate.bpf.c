@@ -7,13 +7,16 @@
  * Programs and the operations they decide:
  *   keygate_bprm_check_security (sleepable)  exec of bprm->file
  *   keygate_mmap_file (sleepable)            mmap_exec for PROT_EXEC file
- *       mappings; for other file mappings it only prepares mprotect_exec
- *       (resolves the rule, verifies, records the result, never denies)
+ *       mappings; for other file mappings, when the policy covers
+ *       mprotect_exec, it decides that in advance (rule, verification,
+ *       path) into the inode's mprotect record and never denies
  *   keygate_file_mprotect (not sleepable)    mprotect_exec: adding PROT_EXEC
- *       to a file mapping. No path and no crypto here: it decides from what
- *       keygate_mmap_file recorded for the inode under the current policy.
- *       A mapping made before that policy took effect has no record and is
- *       treated as unverifiable: reason internal_error, error -ENODATA.
+ *       to a file mapping. No path and no crypto here: it decides from the
+ *       inode's mprotect record (or the verdict cache) of the current
+ *       policy generation. A mapping made before that policy took effect
+ *       has no record and is treated as unverifiable: deny (audit in an
+ *       audit-mode policy) with reason internal_error, error -ENODATA.
+ *       Hard links: the record holds the rule of the path mapped last.
  *   keygate_file_open (sleepable)            open_read (not exec opens)
  *   keygate_kernel_read_file (sleepable)     module_file, firmware, kexec
  *   keygate_kernel_load_data (not sleepable) module_buffer, and firmware /
@@ -28,7 +31,9 @@
  * read error, a path that cannot be resolved, no scratch memory, a rule
  * index outside the map (internal_error, errno in the event). A full ring
  * buffer never changes a decision: the event is counted in
- * counters.events_dropped. A full verdict cache only costs a re-verify.
+ * counters.events_dropped. A full verdict cache only costs a re-verify;
+ * failed verifications are not cached. A verdict is valid for one policy
+ * generation and only for rules trusting the anchor that verified it.
  * With no policy loaded (active_generation 0) everything is allowed.
  */
 #include "vmlinux.h"
