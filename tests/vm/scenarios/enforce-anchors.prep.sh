@@ -18,6 +18,11 @@ for dir in cert ring ring-name builtin; do
 	done
 done
 
+# Run only after the keyring is revoked: no cached verdict can allow it.
+kg_prep_copy "$true_bin" ring/late
+printf '%*s' "$n" '' >>"$KG_STAGE/ring/late"
+kg_prep_sign ring/late org
+
 cat >"$KG_STAGE/policy.yaml.in" <<YAML
 keygate: 1
 policy: {name: enforce-anchors, version: 1, mode: enforce, default: allow}

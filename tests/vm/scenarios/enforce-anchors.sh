@@ -35,5 +35,12 @@ for f in org other; do
 	kge_expect_event op=exec verdict=deny reason=unknown-signer rule=by-builtin path="$KG_DATA/builtin/$f"
 done
 
+# Fail closed: with its keyring revoked, the anchor verifies nothing, and
+# the reason says the keyring is unusable (not that the signature is bad).
+keyctl revoke "$ring" || kg_fail "keyctl revoke $ring failed"
+kge_expect errno:EPERM kg-exec "$KG_DATA/ring/late"
+kge_expect_event op=exec verdict=deny rule=by-ring path="$KG_DATA/ring/late"
+kge_expect_event op=exec verdict=deny reason=keyring-gone rule=by-ring path="$KG_DATA/ring/late"
+
 kg_stop_agent
 kg_pass
