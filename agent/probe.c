@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <keyutils.h>
+#include <zlib.h>
 
 /* Matches lsm/probe.bpf.c; the skeleton's bss refers to it by name. */
 struct keyring_lookup_args {
@@ -30,6 +32,8 @@ struct keyring_lookup_args {
 #define LSM_LIST_PATH "/sys/kernel/security/lsm"
 #define SECURITYFS_DIR "/sys/kernel/security"
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
+#define PROC_CONFIG_PATH "/proc/config.gz"
+#define KALLSYMS_PATH "/proc/kallsyms"
 
 struct kfunc_need {
 	const char *name;
@@ -209,6 +213,109 @@ out:
 	probe_bpf__destroy(skel);
 }
 
+enum kconfig_state {
+	KCONFIG_UNKNOWN, /* no readable kernel config */
+	KCONFIG_SET,     /* =y or =m */
+	KCONFIG_UNSET,   /* "is not set", or absent (its dependencies are off) */
+};
+
+/*
+ * Looks option up in the running kernel's config: /proc/config.gz, else
+ * /boot/config-$(uname -r). gzread also reads the plain /boot file. source
+ * receives the file it came from.
+ */
+static enum kconfig_state kernel_config_option(const char *option, char *source,
+					       size_t source_size)
+{
+	enum kconfig_state state = KCONFIG_UNSET;
+	size_t len = strlen(option);
+	bool is_config = false;
+	struct utsname uts;
+	char line[512];
+	gzFile gz;
+
+	snprintf(source, source_size, "%s", PROC_CONFIG_PATH);
+	gz = gzopen(source, "rb");
+	if (!gz && uname(&uts) == 0) {
+		snprintf(source, source_size, "/boot/config-%s", uts.release);
+		gz = gzopen(source, "rb");
+	}
+	if (!gz)
+		return KCONFIG_UNKNOWN;
+	while (gzgets(gz, line, sizeof(line))) {
+		/* An empty or foreign file proves nothing about the option. */
+		is_config |= strncmp(line, "CONFIG_", 7) == 0;
+		if (strncmp(line, option, len) == 0 && line[len] == '=') {
+			if (line[len + 1] == 'y' || line[len + 1] == 'm')
+				state = KCONFIG_SET;
+			break;
+		}
+	}
+	gzclose(gz);
+	return is_config ? state : KCONFIG_UNKNOWN;
+}
+
+/*
+ * Whether /proc/kallsyms names symbol (addresses may be hidden as zeros by
+ * kptr_restrict; names stay visible). -errno when kallsyms is unreadable.
+ */
+static int kallsyms_has(const char *symbol, bool *found)
+{
+	char line[512], name[256];
+	FILE *f;
+
+	f = fopen(KALLSYMS_PATH, "re");
+	if (!f)
+		return -errno;
+	*found = false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %255s", name) == 1 && strcmp(name, symbol) == 0) {
+			*found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * bpf_verify_pkcs7_signature is in BTF whenever keys and BPF are built, but
+ * without CONFIG_SYSTEM_DATA_VERIFICATION the kernel's verify_pkcs7_signature()
+ * is an inline stub returning -EOPNOTSUPP: the kfunc then verifies nothing.
+ */
+static void check_pkcs7_backend(struct kg_probe_check *c)
+{
+	static const char option[] = "CONFIG_SYSTEM_DATA_VERIFICATION";
+	static const char stub[] = "bpf_verify_pkcs7_signature is a stub";
+	bool found = false;
+	char source[300];
+	int err;
+
+	switch (kernel_config_option(option, source, sizeof(source))) {
+	case KCONFIG_SET:
+		set_result(c, true, "present in vmlinux BTF; %s=y (kernel config %s)", option,
+			   source);
+		return;
+	case KCONFIG_UNSET:
+		set_result(c, false, "%s is not set in this kernel: %s (kernel config %s)", option,
+			   stub, source);
+		return;
+	case KCONFIG_UNKNOWN:
+		break;
+	}
+	err = kallsyms_has("verify_pkcs7_signature", &found);
+	if (err)
+		set_result(c, false, "in vmlinux BTF, but whether %s is set cannot be told: no "
+				     "kernel config and %s unreadable: %s", option, KALLSYMS_PATH,
+			   strerror(-err));
+	else if (found)
+		set_result(c, true, "present in vmlinux BTF; its backend verify_pkcs7_signature "
+				    "is in %s (no kernel config readable)", KALLSYMS_PATH);
+	else
+		set_result(c, false, "%s is not set in this kernel: %s (no verify_pkcs7_signature "
+				     "in %s)", option, stub, KALLSYMS_PATH);
+}
+
 static void check_kfuncs(struct kg_probe_report *r, const struct btf *vmlinux, int btf_err)
 {
 	static char names[sizeof(kfuncs) / sizeof(kfuncs[0])][48];
@@ -220,10 +327,12 @@ static void check_kfuncs(struct kg_probe_report *r, const struct btf *vmlinux, i
 		c = add_check(r, names[i], kfuncs[i].required);
 		if (!vmlinux)
 			set_result(c, false, "vmlinux BTF unreadable: %s", strerror(-btf_err));
-		else if (btf__find_by_name_kind(vmlinux, kfuncs[i].name, BTF_KIND_FUNC) >= 0)
-			set_result(c, true, "present in vmlinux BTF");
-		else
+		else if (btf__find_by_name_kind(vmlinux, kfuncs[i].name, BTF_KIND_FUNC) < 0)
 			set_result(c, false, "not in vmlinux BTF: this kernel does not provide it");
+		else if (strcmp(kfuncs[i].name, "bpf_verify_pkcs7_signature") == 0)
+			check_pkcs7_backend(c);
+		else
+			set_result(c, true, "present in vmlinux BTF");
 	}
 }
 
@@ -331,15 +440,29 @@ static void check_fsverity(struct kg_probe_report *r, const struct btf *vmlinux)
 {
 	struct kg_probe_check *c = add_check(r, "fs-verity", false);
 	bool ext4 = access("/sys/fs/ext4/features/verity", F_OK) == 0;
+	const char *ext4_state = ext4 ? "present" : "not advertised";
+	char source[300];
 
+	switch (kernel_config_option("CONFIG_FS_VERITY", source, sizeof(source))) {
+	case KCONFIG_SET:
+		set_result(c, true, "CONFIG_FS_VERITY=y (kernel config %s); ext4 verity feature %s",
+			   source, ext4_state);
+		return;
+	case KCONFIG_UNSET:
+		set_result(c, false, "CONFIG_FS_VERITY is not set in this kernel (kernel config %s)",
+			   source);
+		return;
+	case KCONFIG_UNKNOWN:
+		break;
+	}
 	if (!vmlinux)
-		set_result(c, false, "not checked: vmlinux BTF unreadable");
+		set_result(c, false, "not checked: no kernel config and vmlinux BTF unreadable");
 	else if (btf__find_by_name_kind(vmlinux, "fsverity_ioctl_enable", BTF_KIND_FUNC) < 0)
-		set_result(c, false, "kernel built without CONFIG_FS_VERITY "
+		set_result(c, false, "CONFIG_FS_VERITY is not set in this kernel "
 				     "(no fsverity_ioctl_enable in vmlinux BTF)");
 	else
 		set_result(c, true, "CONFIG_FS_VERITY (fsverity_ioctl_enable in vmlinux BTF); "
-				    "ext4 verity feature %s", ext4 ? "present" : "not advertised");
+				    "ext4 verity feature %s", ext4_state);
 }
 
 static void check_modules(struct kg_probe_report *r)

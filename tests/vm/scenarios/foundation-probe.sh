@@ -7,6 +7,10 @@ keygate probe >"$KG_OUT/probe.txt" 2>&1
 status=$?
 sed 's/^/kg:   /' "$KG_OUT/probe.txt"
 [ "$status" = 0 ] || kg_fail "keygate probe exited with $status, expected 0"
+# Debian's kernel has no IKCONFIG and the guest no /boot: the pkcs7 backend
+# is found in kallsyms.
+grep -qE '^ok +kfunc:bpf_verify_pkcs7_signature .*verify_pkcs7_signature is in /proc/kallsyms' \
+	"$KG_OUT/probe.txt" || kg_fail "pkcs7 backend not confirmed through kallsyms"
 for check in bpf-lsm btf lsm-load kfunc:bpf_lookup_user_key kfunc:bpf_lookup_system_key \
 	kfunc:bpf_key_put kfunc:bpf_verify_pkcs7_signature kfunc:bpf_get_file_xattr \
 	kfunc:bpf_get_fsverity_digest keyring-lookup fs-verity modules; do
