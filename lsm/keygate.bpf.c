@@ -391,8 +391,15 @@ static __always_inline __u32 resolve_rule(struct kg_scratch *s, __u32 slot, __u3
 	return w.rule;
 }
 
+/* Not in the minimal vmlinux.h: a revoked or expired keyring still looks
+ * up, and the verification then fails with these. */
+#define EKEYEXPIRED 127
+#define EKEYREVOKED 128
+
 static __always_inline __u32 pkcs7_failure_reason(long err)
 {
+	if (err == -EKEYREVOKED || err == -EKEYEXPIRED)
+		return KG_REASON_KEYRING_GONE;
 	if (err == -EKEYREJECTED)
 		return KG_REASON_BAD_SIGNATURE;
 	if (err == -ENOKEY)
@@ -468,7 +475,7 @@ static long try_anchor(__u32 i, void *ctx)
 		return 1;
 	}
 	reason = pkcs7_failure_reason(err);
-	if (reason_rank(reason) > reason_rank(a->fail_reason)) {
+	if (reason_rank(reason) >= reason_rank(a->fail_reason)) {
 		a->fail_reason = reason;
 		a->fail_error = err;
 	}
