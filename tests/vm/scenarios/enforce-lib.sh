@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 #
 # enforce-lib.sh - shared steps of the enforce-* scenarios (busybox sh),
-# sourced after /kg/lib.sh:  . "$(dirname "$0")/enforce-lib.sh" does not work
-# under `sh -c`, so scenarios use  . /kg/scenarios/enforce-lib.sh
+# sourced after /kg/lib.sh as  . /kg/scenarios/enforce-lib.sh  (the runner
+# copies *-lib.sh next to the scenarios).
 #
 # The helpers (tests/vm/helpers) print "result=ok" or "result=errno:NAME";
 # the agent runs as `keygate -j run --policy P` and every decision it reports
@@ -32,8 +32,8 @@ kge_policy() {
 
 # kge_start POLICY: the agent enforcing POLICY with JSON decisions on
 # stdout and its audit log in $KG_OUT/audit.log. Like lib.sh's
-# kg_start_agent, but waits up to KGE_START_TIMEOUT s (default 120): under
-# TCG, loading and verifying the programs alone can take 30 s.
+# kg_start_agent, but waits up to KGE_START_TIMEOUT s (default 120): starts
+# take 2-7 s under TCG, but over 30 s were seen on a loaded host.
 KGE_START_TIMEOUT=${KGE_START_TIMEOUT:-120}
 kge_start() {
 	kge_policy "$1"
