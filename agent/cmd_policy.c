@@ -16,22 +16,25 @@ static void policy_usage(FILE *out)
 		"Usage: keygate [-j] policy check {FILE|DIR... | --default}\n"
 		"       keygate [-j] policy compile {FILE|DIR... | --default} -o OUT\n"
 		"       keygate [-j] policy show [FILE|DIR... | --default]\n"
+		"       keygate [-j] policy explain {FILE|DIR... | --default} --path PATH\n"
 		"       keygate policy help\n"
 		"\n"
 		"A DIR contributes DIR/policy.yaml, then DIR/policy.d/*.yaml in name order.\n"
 		"check:   validate; exit 0 when valid (warnings allowed), 1 when not.\n"
 		"compile: write the compiled policy (map images, digest) to OUT.\n"
 		"show:    print the compiled policy; --default shows the built-in one.\n"
+		"explain: which rule decides each operation on the file PATH, and how.\n"
 		"See keygate-policy(5) for the language.\n");
 }
 
 /* Options every policy command accepts; returns the index of the first
  * operand, or -1 after reporting a usage error. */
 static int parse_options(int argc, char **argv, const char **output, int *use_default,
-			 int *help)
+			 int *help, const char **path)
 {
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "path", required_argument, NULL, 'P' },
 		{ "default", no_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
@@ -53,6 +56,13 @@ static int parse_options(int argc, char **argv, const char **output, int *use_de
 			break;
 		case 'D':
 			*use_default = 1;
+			break;
+		case 'P':
+			if (!path) {
+				cli_error("policy %s: --path is only valid with explain", argv[0]);
+				return -1;
+			}
+			*path = optarg;
 			break;
 		case 'j':
 			cli.json = true;
@@ -138,7 +148,7 @@ static int do_check(int argc, char **argv)
 	struct kg_compiled_policy *policy = NULL;
 	int help = 0, use_default = 0, first, err, ret = KG_EXIT_OK;
 
-	first = parse_options(argc, argv, NULL, &use_default, &help);
+	first = parse_options(argc, argv, NULL, &use_default, &help, NULL);
 	if (first < 0)
 		return KG_EXIT_USAGE;
 	if (help) {
@@ -193,7 +203,7 @@ static int do_compile(int argc, char **argv)
 	int help = 0, use_default = 0, first, err, ret = KG_EXIT_FAILURE;
 	long bytes;
 
-	first = parse_options(argc, argv, &output, &use_default, &help);
+	first = parse_options(argc, argv, &output, &use_default, &help, NULL);
 	if (first < 0)
 		return KG_EXIT_USAGE;
 	if (help) {
@@ -564,7 +574,7 @@ static int do_show(int argc, char **argv)
 	struct kg_compiled_policy *policy = NULL;
 	int help = 0, use_default = 0, first, err, ret = KG_EXIT_OK;
 
-	first = parse_options(argc, argv, NULL, &use_default, &help);
+	first = parse_options(argc, argv, NULL, &use_default, &help, NULL);
 	if (first < 0)
 		return KG_EXIT_USAGE;
 	if (help) {
@@ -595,6 +605,113 @@ out:
 	return ret;
 }
 
+/* One operation's outcome in words: what the rule requires, or the default. */
+static void describe_outcome(const struct kg_compiled_policy *p, uint32_t op, uint32_t id,
+			     char *buf, size_t len)
+{
+	const struct kg_rule *r;
+	size_t used;
+
+	if (id == KG_RULE_NONE) {
+		snprintf(buf, len, "no rule: default %s", default_name(p->config.default_action[op]));
+		return;
+	}
+	r = &p->rules[id];
+	used = (size_t)snprintf(buf, len, "%s", kg_requirement_name(r->requirement));
+	if (r->requirement == KG_REQ_SIGNED) {
+		const char *sep = " by ";
+
+		for (size_t a = 0; a < p->n_anchors && a < 64 && used < len; a++)
+			if (r->anchors & (1ull << a)) {
+				used += (size_t)snprintf(buf + used, len - used, "%s%s", sep,
+							 p->anchor_info[a].name);
+				sep = ", ";
+			}
+	}
+	if (r->requirement != KG_REQ_ALLOW && used < len)
+		snprintf(buf + used, len - used, "; on failure %s", failure_name(r->on_failure));
+}
+
+static int do_explain(int argc, char **argv)
+{
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *policy = NULL;
+	const struct kg_path_entry *entry;
+	const char *path = NULL;
+	int help = 0, use_default = 0, first, err, ret = KG_EXIT_OK;
+	char outcome[512];
+
+	first = parse_options(argc, argv, NULL, &use_default, &help, &path);
+	if (first < 0)
+		return KG_EXIT_USAGE;
+	if (help) {
+		policy_usage(stdout);
+		return KG_EXIT_OK;
+	}
+	if ((first >= argc) == !use_default || !path) {
+		cli_error("policy explain: usage: keygate policy explain {FILE|DIR... | --default} --path PATH");
+		return KG_EXIT_USAGE;
+	}
+	if (path[0] != '/') {
+		cli_error("policy explain: '%s' is not an absolute path", path);
+		return KG_EXIT_USAGE;
+	}
+	err = load(argc, argv, first, use_default, &policy, &diags);
+	if (err) {
+		ret = report_failure("explain", &diags, err);
+		goto out;
+	}
+	entry = kg_policy_lookup(policy, path);
+	if (cli.json) {
+		struct json_writer w;
+
+		json_init(&w, stdout, cli.pretty);
+		json_object_begin(&w);
+		json_kv_string(&w, "path", path);
+		json_kv_string(&w, "scope", entry->key.path);
+		json_key(&w, "operations");
+		json_object_begin(&w);
+		for (uint32_t op = 0; op < KG_OP_COUNT; op++) {
+			uint32_t id = entry->value.rule[op];
+
+			json_key(&w, kg_op_name(op));
+			json_object_begin(&w);
+			if (id == KG_RULE_NONE) {
+				json_key(&w, "rule");
+				json_null(&w);
+			} else {
+				json_kv_uint(&w, "rule", id);
+				json_kv_string(&w, "rule_name", policy->rule_info[id].name);
+				json_source(&w, &policy->rule_info[id].src);
+			}
+			describe_outcome(policy, op, id, outcome, sizeof(outcome));
+			json_kv_string(&w, "outcome", outcome);
+			json_object_end(&w);
+		}
+		json_object_end(&w);
+		json_object_end(&w);
+	} else {
+		kg_diagnostics_print(&diags, stderr);
+		printf("%s: decided at scope %s\n", path,
+		       entry->key.len ? entry->key.path : "(everything)");
+		for (uint32_t op = 0; op < KG_OP_COUNT; op++) {
+			uint32_t id = entry->value.rule[op];
+
+			describe_outcome(policy, op, id, outcome, sizeof(outcome));
+			if (id == KG_RULE_NONE)
+				printf("  %-14s %s\n", kg_op_name(op), outcome);
+			else
+				printf("  %-14s rule %s (%s:%u): %s\n", kg_op_name(op),
+				       policy->rule_info[id].name, policy->rule_info[id].src.file,
+				       policy->rule_info[id].src.line, outcome);
+		}
+	}
+out:
+	kg_policy_free(policy);
+	kg_diagnostics_free(&diags);
+	return ret;
+}
+
 static int do_help(int argc, char **argv)
 {
 	(void)argc;
@@ -609,6 +726,7 @@ int cmd_policy(int argc, char **argv)
 		{ "check", do_check, "validate policy files" },
 		{ "compile", do_compile, "compile policy into map images" },
 		{ "show", do_show, "print the compiled policy" },
+		{ "explain", do_explain, "which rule decides for a path" },
 		{ "help", do_help, "this help" },
 		{ NULL, NULL, NULL },
 	};
