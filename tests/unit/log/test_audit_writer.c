@@ -449,16 +449,15 @@ static void test_queue_full(void **state)
 	/* The writer's end is open: blocking reads now end only at its close. */
 	assert_int_equal(fcntl(d.fd, F_SETFL, 0), 0);
 
+	/* A producer that waited for the writer would never return: the
+	 * alarm turns that hang into a failure with a message. */
+	signal(SIGALRM, producer_blocked);
+	alarm(120);
 	/* Fill the FIFO, then check the writer is stuck in write(): the
 	 * producer calls below all run while it cannot consume anything. */
 	for (int i = 0; i < 64; i++)
 		kg_audit_decision(a, &ev, &policy);
 	assert_int_equal(wait_fifo_full(d.fd, capacity), capacity);
-
-	/* A producer that waited for the writer would never return: the
-	 * alarm turns that hang into a failure with a message. */
-	signal(SIGALRM, producer_blocked);
-	alarm(120);
 	for (int i = 64; i < 5000; i++)
 		kg_audit_decision(a, &ev, &policy);
 	alarm(0);
