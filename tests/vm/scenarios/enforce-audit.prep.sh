@@ -26,3 +26,17 @@ rules:
     anchors: [org]
     mode: audit
 YAML
+
+# The same rule without its own mode, in a policy whose mode is audit.
+cat >"$KG_STAGE/policy-audit-mode.yaml" <<YAML
+keygate: 1
+policy: {name: enforce-audit-mode, version: 1, mode: audit, default: allow}
+anchors:
+  - {name: org, certificates: [keys/org.pem]}
+rules:
+  - name: apps
+    operations: [exec]
+    paths: [$KG_GUEST_DATA/bin/]
+    require: signed
+    anchors: [org]
+YAML

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-# enforce-audit: a rule in audit mode allows what enforce mode denies and
-# reports each would-deny (verdict "audit") with its reason.
+# enforce-audit: a rule in audit mode (and then a policy in audit mode)
+# allows what enforce mode denies and reports each would-deny (verdict
+# "audit") with its reason.
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 kge_start "$KG_DATA/policy.yaml"
@@ -15,6 +16,13 @@ kge_expect_event op=exec verdict=audit reason=no-signature rule=apps-audit path=
 kge_expect ok kg-exec "$bin/signed"
 kge_expect_no_event path="$bin/signed"
 kge_expect_no_event verdict=deny
+kg_stop_agent
 
+# mode: audit for the whole policy does the same for every rule.
+kge_start "$KG_DATA/policy-audit-mode.yaml"
+kge_expect ok kg-exec "$bin/not-verity"
+kge_expect_event op=exec verdict=audit reason=not-verity rule=apps path="$bin/not-verity"
+kge_expect ok kg-exec "$bin/signed"
+kge_expect_no_event verdict=deny
 kg_stop_agent
 kg_pass
