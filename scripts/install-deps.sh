@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	gcc meson ninja-build pkg-config clang llvm bpftool
+	gcc make meson ninja-build pkg-config clang llvm bpftool
 	libbpf-dev libelf-dev libyaml-dev libkeyutils-dev zlib1g-dev
 	libaudit-dev libsystemd-dev
 	# unit tests
