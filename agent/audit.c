@@ -129,17 +129,6 @@ static const char *hash_alg_name(uint16_t alg)
 	}
 }
 
-static void hex_string(char *out, const uint8_t *bytes, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 static void format_realtime(char *buf, size_t size, const struct timespec *ts)
 {
 	struct tm tm;
@@ -183,7 +172,7 @@ static void identity_from_policy(struct policy_identity *id, const struct kg_com
 	snprintf(id->name, sizeof(id->name), "%s", policy->name ? policy->name : "");
 	id->version = policy->version;
 	memcpy(id->digest, "sha256:", 7);
-	hex_string(id->digest + 7, policy->digest, KG_POLICY_DIGEST_LEN);
+	kg_hex_encode(id->digest + 7, policy->digest, KG_POLICY_DIGEST_LEN);
 	id->known = true;
 }
 
@@ -260,7 +249,7 @@ static bool format_digest(char *buf, size_t size, const struct kg_event *ev)
 	if (n == 0 || size < prefix + 2 * n + 1)
 		return false;
 	snprintf(buf, size, "%s:", alg);
-	hex_string(buf + prefix, ev->digest, n);
+	kg_hex_encode(buf + prefix, ev->digest, n);
 	return true;
 }
 
@@ -774,7 +763,7 @@ static void msg_add_policy(struct audit_msg *m, const char *prefix, const struct
 
 	snprintf(key, sizeof(key), "%spolicy", prefix);
 	msg_add_str(m, key, p->name, p->name ? strlen(p->name) : 0);
-	hex_string(hex, p->digest, KG_POLICY_DIGEST_LEN);
+	kg_hex_encode(hex, p->digest, KG_POLICY_DIGEST_LEN);
 	msg_add(m, " %spolicy_version=%" PRIu64 " %spolicy_digest=sha256:%s", prefix, p->version, prefix, hex);
 }
 

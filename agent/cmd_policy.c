@@ -443,11 +443,12 @@ static void show_json(const struct kg_compiled_policy *p, const struct kg_diagno
 	json_array_begin(&w);
 	for (size_t i = 0; i < p->n_revoked; i++) {
 		char text[8 + 2 * KG_DIGEST_MAX + 1];
-		size_t n = (size_t)snprintf(text, sizeof(text), "%s:",
-					    p->revoked[i].digest_algo == 1 ? "sha256" : "sha512");
+		size_t size = p->revoked[i].digest_size < KG_DIGEST_MAX ? p->revoked[i].digest_size
+									: KG_DIGEST_MAX;
+		int n = snprintf(text, sizeof(text), "%s:",
+				 p->revoked[i].digest_algo == 1 ? "sha256" : "sha512");
 
-		for (size_t k = 0; k < p->revoked[i].digest_size && k < KG_DIGEST_MAX; k++)
-			n += (size_t)snprintf(text + n, sizeof(text) - n, "%02x", p->revoked[i].digest[k]);
+		kg_hex_encode(text + n, p->revoked[i].digest, size);
 		json_string(&w, text);
 	}
 	json_array_end(&w);

@@ -168,8 +168,7 @@ static void print_enforcing(const struct agent *a)
 	const struct kg_compiled_policy *p = a->current.policy;
 	char digest[2 * KG_POLICY_DIGEST_LEN + 1];
 
-	for (int i = 0; i < KG_POLICY_DIGEST_LEN; i++)
-		snprintf(digest + 2 * i, 3, "%02x", p->digest[i]);
+	kg_hex_encode(digest, p->digest, KG_POLICY_DIGEST_LEN);
 	fprintf(stderr,
 		"keygate: enforcing policy %s version %llu (digest %s), %d programs attached\n",
 		p->name, (unsigned long long)p->version, digest, kg_loader_attached(a->loader));

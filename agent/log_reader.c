@@ -182,17 +182,6 @@ static bool fail(struct scan *s, const char *why)
 	return false;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool read_hex4(struct scan *s, unsigned *out)
 {
 	unsigned v = 0;
@@ -200,7 +189,7 @@ static bool read_hex4(struct scan *s, unsigned *out)
 	if (s->end - s->p < 4)
 		return fail(s, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
-		int h = hex_value(s->p[i]);
+		int h = kg_hex_value(s->p[i]);
 
 		if (h < 0)
 			return fail(s, "invalid \\u escape");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-/* diag.c - diagnostics, "did you mean", and the names used in YAML and output. */
+/* diag.c - diagnostics, "did you mean", and the names and hex digits used in YAML and output. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -244,4 +244,26 @@ const char *kg_anchor_kind_name(uint32_t kind)
 	if (kind >= sizeof(anchor_kind_names) / sizeof(anchor_kind_names[0]))
 		return NULL;
 	return anchor_kind_names[kind];
+}
+
+int kg_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void kg_hex_encode(char *out, const uint8_t *bytes, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * len] = '\0';
 }

@@ -152,6 +152,11 @@ const char *kg_reason_name(uint32_t reason);
 const char *kg_requirement_name(uint32_t requirement);
 const char *kg_anchor_kind_name(uint32_t kind);
 
+/* Hex digits: the value of one (0-15, or -1 when C is not a hex digit), and
+ * LEN bytes as 2 * LEN lowercase digits plus a NUL at OUT. */
+int kg_hex_value(char c);
+void kg_hex_encode(char *out, const uint8_t *bytes, size_t len);
+
 /* SHA-256 (FIPS 180-4), used for digests of policies and certificates. */
 void kg_sha256(const void *data, size_t len, uint8_t out[32]);
 

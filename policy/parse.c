@@ -753,17 +753,6 @@ static void parse_rule(struct parser *p, const yaml_node_t *node)
 	free_src_rule(&r);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void parse_revoked_digest(struct parser *p, const yaml_node_t *node)
 {
 	struct kg_source_policy *src = p->src;
@@ -789,7 +778,7 @@ static void parse_revoked_digest(struct parser *p, const yaml_node_t *node)
 	if (hex_len != 2u * d.size)
 		goto bad;
 	for (size_t i = 0; i < d.size; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = kg_hex_value(hex[2 * i]), lo = kg_hex_value(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto bad;

@@ -894,6 +894,28 @@ static void test_names_and_sha256(void **state)
 	assert_null(kg_anchor_kind_name(4));
 }
 
+static void test_hex(void **state)
+{
+	static const uint8_t bytes[] = { 0x00, 0x0f, 0xa5, 0xff };
+	char text[2 * sizeof(bytes) + 1];
+
+	(void)state;
+	memset(text, 'x', sizeof(text));
+	kg_hex_encode(text, bytes, sizeof(bytes));
+	assert_string_equal(text, "000fa5ff");
+	kg_hex_encode(text, bytes, 0);
+	assert_string_equal(text, "");
+	assert_int_equal(kg_hex_value('0'), 0);
+	assert_int_equal(kg_hex_value('9'), 9);
+	assert_int_equal(kg_hex_value('a'), 10);
+	assert_int_equal(kg_hex_value('F'), 15);
+	assert_int_equal(kg_hex_value('g'), -1);
+	assert_int_equal(kg_hex_value('/'), -1);
+	assert_int_equal(kg_hex_value(':'), -1);
+	assert_int_equal(kg_hex_value('@'), -1);
+	assert_int_equal(kg_hex_value('`'), -1);
+}
+
 static void test_diagnostics_print(void **state)
 {
 	struct kg_diagnostics diags = { 0 };
@@ -948,6 +970,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_names_and_sha256),
+		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_diagnostics_print),
 	};
 
