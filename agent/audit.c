@@ -1144,7 +1144,7 @@ static void render_lifecycle(struct json_writer *w, void *ctx)
 	if (l->result)
 		json_kv_string(w, "result", l->result);
 	if (l->policy)
-		json_kv_string(w, "mode", l->policy->mode == KG_MODE_AUDIT ? "audit" : "enforce");
+		json_kv_string(w, "mode", kg_mode_name(l->policy->mode));
 	json_kv_int(w, "agent_pid", getpid());
 	json_kv_string(w, "version", KEYGATE_VERSION);
 	json_object_end(w);

@@ -294,37 +294,6 @@ static void json_ops(struct json_writer *w, const char *key, uint32_t ops)
 	json_array_end(w);
 }
 
-static const char *default_name(uint32_t action)
-{
-	switch (action) {
-	case KG_DEFAULT_ALLOW:
-		return "allow";
-	case KG_DEFAULT_DENY:
-		return "deny";
-	case KG_DEFAULT_AUDIT:
-		return "audit";
-	}
-	return "?";
-}
-
-static const char *system_name(uint64_t id)
-{
-	switch (id) {
-	case KG_SYSTEM_BUILTIN:
-		return "builtin";
-	case KG_SYSTEM_SECONDARY:
-		return "secondary";
-	case KG_SYSTEM_PLATFORM:
-		return "platform";
-	}
-	return "?";
-}
-
-static const char *mode_name(uint32_t mode)
-{
-	return mode == KG_MODE_AUDIT ? "audit" : "enforce";
-}
-
 static const char *failure_name(uint32_t on_failure)
 {
 	return on_failure == KG_FAIL_AUDIT ? "audit" : "deny";
@@ -338,7 +307,7 @@ static void show_json(const struct kg_compiled_policy *p, const struct kg_diagno
 	json_object_begin(&w);
 	json_kv_string(&w, "name", p->name);
 	json_kv_uint(&w, "version", p->version);
-	json_kv_string(&w, "mode", mode_name(p->mode));
+	json_kv_string(&w, "mode", kg_mode_name(p->mode));
 	json_kv_string(&w, "signature_xattr", p->sig_xattr);
 	json_kv_hex(&w, "digest", p->digest, sizeof(p->digest));
 	json_kv_bool(&w, "audit_only", kg_policy_is_audit_only(p));
@@ -350,7 +319,7 @@ static void show_json(const struct kg_compiled_policy *p, const struct kg_diagno
 	json_key(&w, "defaults");
 	json_object_begin(&w);
 	for (uint32_t op = 0; op < KG_OP_COUNT; op++)
-		json_kv_string(&w, kg_op_name(op), default_name(p->config.default_action[op]));
+		json_kv_string(&w, kg_op_name(op), kg_default_action_name(p->config.default_action[op]));
 	json_object_end(&w);
 	json_ops(&w, "ops_covered", p->config.ops_covered);
 
@@ -364,7 +333,7 @@ static void show_json(const struct kg_compiled_policy *p, const struct kg_diagno
 		json_kv_string(&w, "name", a->name);
 		json_kv_string(&w, "kind", kg_anchor_kind_name(a->kind));
 		if (a->kind == KG_ANCHOR_SYSTEM)
-			json_kv_string(&w, "system", system_name(p->anchors[i].id));
+			json_kv_string(&w, "system", kg_system_keyring_name(p->anchors[i].id));
 		if (a->kind == KG_ANCHOR_KEYRING && !a->keyring_description)
 			json_kv_uint(&w, "keyring_serial", p->anchors[i].id);
 		if (a->keyring_description)
@@ -480,7 +449,7 @@ static void show_text(const struct kg_compiled_policy *p)
 	bool uniform = true;
 
 	printf("policy    %s, version %llu\n", p->name, (unsigned long long)p->version);
-	printf("mode      %s%s\n", mode_name(p->mode),
+	printf("mode      %s%s\n", kg_mode_name(p->mode),
 	       kg_policy_is_audit_only(p) ? " (audit only: can never deny)" : "");
 	printf("digest    sha256:");
 	print_digest(stdout, p->digest, sizeof(p->digest));
@@ -493,17 +462,17 @@ static void show_text(const struct kg_compiled_policy *p)
 		if (p->config.default_action[op] != p->config.default_action[0])
 			uniform = false;
 	if (uniform)
-		printf(" %s for every operation", default_name(p->config.default_action[0]));
+		printf(" %s for every operation", kg_default_action_name(p->config.default_action[0]));
 	else
 		for (uint32_t op = 0; op < KG_OP_COUNT; op++)
-			printf(" %s=%s", kg_op_name(op), default_name(p->config.default_action[op]));
+			printf(" %s=%s", kg_op_name(op), kg_default_action_name(p->config.default_action[op]));
 	printf("\n\nanchors (%zu):\n", p->n_anchors);
 	for (size_t i = 0; i < p->n_anchors; i++) {
 		const struct kg_anchor_info *a = &p->anchor_info[i];
 
 		printf("  [%zu] %s: ", i, a->name);
 		if (a->kind == KG_ANCHOR_SYSTEM)
-			printf("system keyring %s", system_name(p->anchors[i].id));
+			printf("system keyring %s", kg_system_keyring_name(p->anchors[i].id));
 		else if (a->kind == KG_ANCHOR_KEYRING && a->keyring_description)
 			printf("keyring \"%s\"", a->keyring_description);
 		else if (a->kind == KG_ANCHOR_KEYRING)
@@ -614,7 +583,7 @@ static void describe_outcome(const struct kg_compiled_policy *p, uint32_t op, ui
 	size_t used;
 
 	if (id == KG_RULE_NONE) {
-		snprintf(buf, len, "no rule: default %s", default_name(p->config.default_action[op]));
+		snprintf(buf, len, "no rule: default %s", kg_default_action_name(p->config.default_action[op]));
 		return;
 	}
 	r = &p->rules[id];

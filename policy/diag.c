@@ -246,6 +246,44 @@ const char *kg_anchor_kind_name(uint32_t kind)
 	return anchor_kind_names[kind];
 }
 
+static const char *const mode_names[] = {
+	[KG_MODE_ENFORCE] = "enforce",
+	[KG_MODE_AUDIT] = "audit",
+};
+
+const char *kg_mode_name(uint32_t mode)
+{
+	if (mode >= sizeof(mode_names) / sizeof(mode_names[0]))
+		return NULL;
+	return mode_names[mode];
+}
+
+static const char *const default_action_names[] = {
+	[KG_DEFAULT_ALLOW] = "allow",
+	[KG_DEFAULT_DENY] = "deny",
+	[KG_DEFAULT_AUDIT] = "audit",
+};
+
+const char *kg_default_action_name(uint32_t action)
+{
+	if (action >= sizeof(default_action_names) / sizeof(default_action_names[0]))
+		return NULL;
+	return default_action_names[action];
+}
+
+static const char *const system_keyring_names[] = {
+	[KG_SYSTEM_BUILTIN] = "builtin",
+	[KG_SYSTEM_SECONDARY] = "secondary",
+	[KG_SYSTEM_PLATFORM] = "platform",
+};
+
+const char *kg_system_keyring_name(uint64_t system_id)
+{
+	if (system_id >= sizeof(system_keyring_names) / sizeof(system_keyring_names[0]))
+		return NULL;
+	return system_keyring_names[system_id];
+}
+
 int kg_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -151,6 +151,9 @@ const char *kg_verdict_name(uint32_t verdict);
 const char *kg_reason_name(uint32_t reason);
 const char *kg_requirement_name(uint32_t requirement);
 const char *kg_anchor_kind_name(uint32_t kind);
+const char *kg_mode_name(uint32_t mode);                 /* KG_MODE_* */
+const char *kg_default_action_name(uint32_t action);     /* KG_DEFAULT_* */
+const char *kg_system_keyring_name(uint64_t system_id);  /* KG_SYSTEM_* */
 
 /* Hex digits: the value of one (0-15, or -1 when C is not a hex digit), and
  * LEN bytes as 2 * LEN lowercase digits plus a NUL at OUT. */

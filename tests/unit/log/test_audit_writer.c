@@ -267,6 +267,7 @@ static void test_lifecycle_records(void **state)
 	(void)state;
 	next.version = 8;
 	next.digest[0] = 0x11;
+	next.mode = KG_MODE_AUDIT;
 	a = open_sink(log_path, 0);
 	kg_audit_policy_change(a, NULL, &policy, NULL);
 	kg_audit_agent_start(a, &policy);
@@ -281,11 +282,13 @@ static void test_lifecycle_records(void **state)
 	assert_string_equal(r.type, "policy_load");
 	parse(&r, l.items[1]);
 	assert_string_equal(r.type, "agent_start");
+	assert_non_null(strstr(l.items[1], "\"mode\":\"enforce\""));
 	parse(&r, l.items[2]);
 	assert_string_equal(r.type, "policy_reload");
 	assert_non_null(strstr(l.items[2], "\"old_policy\":{\"name\":\"base\",\"version\":7,\"digest\":\"sha256:deadbeef"));
 	assert_non_null(strstr(l.items[2], "\"policy\":{\"name\":\"base\",\"version\":8,\"digest\":\"sha256:11adbeef"));
 	assert_non_null(strstr(l.items[2], "\"applied\":true"));
+	assert_non_null(strstr(l.items[2], "\"mode\":\"audit\""));
 	parse(&r, l.items[3]);
 	assert_string_equal(r.type, "policy_reload");
 	assert_non_null(strstr(l.items[3], "\"applied\":false"));

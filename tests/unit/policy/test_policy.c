@@ -892,6 +892,19 @@ static void test_names_and_sha256(void **state)
 	assert_null(kg_requirement_name(0));
 	assert_string_equal(kg_anchor_kind_name(KG_ANCHOR_KEYRING), "keyring");
 	assert_null(kg_anchor_kind_name(4));
+	assert_string_equal(kg_mode_name(KG_MODE_ENFORCE), "enforce");
+	assert_string_equal(kg_mode_name(KG_MODE_AUDIT), "audit");
+	assert_null(kg_mode_name(0));
+	assert_null(kg_mode_name(3));
+	assert_string_equal(kg_default_action_name(KG_DEFAULT_ALLOW), "allow");
+	assert_string_equal(kg_default_action_name(KG_DEFAULT_DENY), "deny");
+	assert_string_equal(kg_default_action_name(KG_DEFAULT_AUDIT), "audit");
+	assert_null(kg_default_action_name(0));
+	assert_null(kg_default_action_name(4));
+	assert_string_equal(kg_system_keyring_name(KG_SYSTEM_BUILTIN), "builtin");
+	assert_string_equal(kg_system_keyring_name(KG_SYSTEM_SECONDARY), "secondary");
+	assert_string_equal(kg_system_keyring_name(KG_SYSTEM_PLATFORM), "platform");
+	assert_null(kg_system_keyring_name(3));
 }
 
 static void test_hex(void **state)
