@@ -87,6 +87,17 @@ static void test_parse_loss(void **state)
 	assert_null(rec.policy_name);
 }
 
+/* Members keygate does not read are skipped whatever their shape. */
+static void test_skip_unknown_members(void **state)
+{
+	(void)state;
+	parse_ok("{\"schema\":1,\"x\":[],\"y\":[ 1 , [true,false,null], {\"a\":[ ]}, \"s\" ],"
+		 "\"z\":{ },\"w\":{\"k\":{\"l\":[{}]}},\"type\":\"loss\",\"time\":\"2026-11-21T10:00:03Z\","
+		 "\"count\":2}");
+	assert_string_equal(rec.type, "loss");
+	assert_int_equal(rec.count, 2);
+}
+
 static const struct {
 	const char *line;
 	const char *why;
@@ -113,6 +124,11 @@ static const struct {
 	{ "{\"schema\":1,\"pid\":-,\"type\":\"d\",\"time\":\"2026-11-21T10:00:00Z\"}", "invalid number" },
 	{ "{\"schema\":1 \"type\":\"d\"}", "expected ','" },
 	{ "{\"schema\" 1}", "expected ':'" },
+	{ "{\"schema\":1,\"x\":{\"a\":1 \"b\":2},\"type\":\"d\"}", "expected ',' or '}'" },
+	{ "{\"schema\":1,\"x\":[1 2],\"type\":\"d\"}", "expected ',' or ']'" },
+	{ "{\"schema\":1,\"x\":[1,", "truncated record" },
+	{ "{\"schema\":1,\"x\":[[],{}", "truncated record" },
+	{ "{\"schema\":1,\"x\":[[],{}]", "truncated record" },
 	{ "{schema:1}", "expected a key" },
 	{ "{\"schema\":1,\"x\":tru,\"type\":\"d\",\"time\":\"2026-11-21T10:00:00Z\"}", "literal" },
 	{ "{\"schema\":1,\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]],\"type\":\"d\"}", "nested" },
@@ -547,6 +563,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_parse_decision, teardown_record),
 		cmocka_unit_test_teardown(test_parse_loss, teardown_record),
+		cmocka_unit_test_teardown(test_skip_unknown_members, teardown_record),
 		cmocka_unit_test_teardown(test_corrupt_lines, teardown_record),
 		cmocka_unit_test_teardown(test_fuzzish, teardown_record),
 		cmocka_unit_test_teardown(test_parse_time, teardown_record),
