@@ -24,6 +24,18 @@
  *       the "everything" scope applies and a `signed` rule fails (no_file)
  *   keygate_inode_[post_]setxattr / keygate_inode_[post_]removexattr (not
  *       sleepable) never deny; drop the inode's cached verdicts
+ *   keygate_inode_rename, _inode_link, _inode_unlink, _sb_mount,
+ *       _move_mount, _sb_umount, _sb_pivotroot, _path_chroot (not sleepable)
+ *       never deny; bump namespace_epoch (see the resolution cache below)
+ *
+ * Resolution cache: the scope found for a file (bpf_d_path and the walk of
+ * path_rules) is kept in the inode's storage and reused only while nothing
+ * could have given the file another path: same policy generation, same
+ * namespace_epoch, same sequence counts of the kernel's rename_lock (every
+ * d_move) and mount_lock (every mount attach, detach and free), same
+ * struct path of the file, same root of the resolving task (bpf_d_path is
+ * relative to it), and only for a regular file with one link (so a dentry
+ * pointer, even reused, names the one path the inode has).
  *
  * Fail closed: under a rule whose failure action is deny, every error on a
  * covered operation denies with -EPERM and a reason: a keyring that cannot
@@ -63,12 +75,19 @@ extern struct bpf_key *bpf_lookup_user_key(__u32 serial, __u64 flags) __ksym;
 extern struct bpf_key *bpf_lookup_system_key(__u64 id) __ksym;
 extern void bpf_key_put(struct bpf_key *key) __ksym;
 
+/* The kernel's seqlocks around dentry moves and mount topology changes;
+ * their first word is the sequence count, odd while a writer is inside.
+ * Weak: without them (no kallsyms entry) the resolution cache is off. */
+extern const void rename_lock __ksym __weak;
+extern const void mount_lock __ksym __weak;
+
 /* Per-task working memory of the sleepable programs. Task storage rather
  * than a per-CPU array: a sleepable program can be preempted mid-hook and
  * another task on the same CPU would overwrite a per-CPU buffer. */
 struct kg_scratch {
 	char path[KG_D_PATH_BYTES];
 	struct kg_path_key key;
+	struct kg_path_value found; /* the most specific scope so far */
 	struct kg_revoked_key revoked;
 	__u8 formatted_digest[FSVERITY_HEADER_LEN + KG_DIGEST_MAX];
 	__u8 sig[KG_SIG_MAX];
@@ -154,6 +173,39 @@ struct {
 	__type(value, struct kg_mprotect_record);
 } mprotect_records SEC(".maps");
 
+/* When and from where a path was resolved; a cached resolution holds for
+ * a later operation only if all of it is unchanged. */
+struct kg_resolution_snapshot {
+	__u64 epoch;
+	__u32 generation;
+	__u32 rename_seq;
+	__u32 mount_seq;
+	__u32 valid; /* both sequence counts read, and even */
+	__u64 file_mnt;
+	__u64 file_dentry;
+	__u64 root_mnt;
+	__u64 root_dentry;
+};
+
+/* The rule resolution of an inode's file (see "Resolution cache"). The
+ * lock keeps two tasks resolving the inode from different roots from
+ * leaving one's scope under the other's snapshot. */
+struct kg_path_resolution {
+	struct bpf_spin_lock lock;
+	__u32 reserved_lock;
+	struct kg_resolution_snapshot at;
+	__u32 found; /* 0: no scope covers the path */
+	__u32 reserved;
+	struct kg_path_value value;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kg_path_resolution);
+} path_resolutions SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -164,6 +216,8 @@ struct {
 /* 0: no policy. Written by the agent with one aligned 32-bit store. */
 __u32 active_generation;
 struct kg_counters counters;
+/* Bumped before every operation that can give an inode another path. */
+__u64 namespace_epoch;
 
 /* bpf_get_file_xattr wants its name as a constant string in read-only
  * data, so the name is fixed when the object is loaded. */
@@ -304,8 +358,7 @@ static __always_inline int finish(const struct kg_decision *d, const struct kg_s
 struct walk_ctx {
 	struct kg_scratch *s;
 	const struct kg_path_lengths *lengths;
-	__u32 op;
-	__u32 rule;
+	__u32 found;
 };
 
 #define PATH_WORDS (KG_PATH_KEY_BYTES / 8)
@@ -323,8 +376,10 @@ static __always_inline void lookup_scope(struct walk_ctx *w, __u64 len)
 		return;
 	w->s->key.len = len;
 	value = bpf_map_lookup_elem(&path_rules, &w->s->key);
-	if (value)
-		w->rule = value->rule[w->op & (KG_OP_COUNT - 1)];
+	if (value) {
+		w->s->found = *value;
+		w->found = 1;
+	}
 }
 
 /* The low n bytes of a little-endian word (n in 1..8). */
@@ -370,25 +425,102 @@ static long walk_path_word(__u32 index, void *ctx)
 }
 
 /*
- * The rule deciding `op` for the path in s->path: the len-0 scope, then
- * every directory prefix (ending in '/'), then the whole path; the last
- * scope found wins, the compiler having resolved inheritance already.
+ * The scope deciding every operation for the path in s->path, into
+ * s->found (returns 0 when none covers it): the len-0 scope, then every
+ * directory prefix (ending in '/'), then the whole path; the last scope
+ * found wins, the compiler having resolved inheritance already.
  */
-static __always_inline __u32 resolve_rule(struct kg_scratch *s, __u32 slot, __u32 op)
+static __always_inline __u32 resolve_scope(struct kg_scratch *s, __u32 slot)
 {
 	const struct kg_path_value *value;
-	struct walk_ctx w = { .s = s, .op = op, .rule = KG_RULE_NONE };
+	struct walk_ctx w = { .s = s, .found = 0 };
 
 	__builtin_memset(&s->key, 0, sizeof(s->key));
 	s->key.slot = slot;
 	value = bpf_map_lookup_elem(&path_rules, &s->key);
-	if (value)
-		w.rule = value->rule[op & (KG_OP_COUNT - 1)];
+	if (value) {
+		s->found = *value;
+		w.found = 1;
+	}
 	w.lengths = bpf_map_lookup_elem(&path_lengths, &slot);
 	if (!w.lengths)
-		return w.rule;
+		return w.found;
 	bpf_loop(PATH_WORDS, walk_path_word, &w, 0);
-	return w.rule;
+	return w.found;
+}
+
+static __always_inline void take_snapshot(struct kg_resolution_snapshot *snap,
+					  const struct file *file, __u32 generation)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fs_struct *fs = task->fs;
+
+	/* The epoch and the sequence counts first: a change after these
+	 * reads makes whatever is resolved next already stale. */
+	snap->epoch = *(volatile __u64 *)&namespace_epoch;
+	barrier(); /* x86 keeps loads in order; the compiler must too */
+	snap->generation = generation;
+	snap->valid = 0;
+	snap->rename_seq = 1;
+	snap->mount_seq = 1;
+	if (&rename_lock && &mount_lock &&
+	    !bpf_probe_read_kernel(&snap->rename_seq, sizeof(snap->rename_seq), &rename_lock) &&
+	    !bpf_probe_read_kernel(&snap->mount_seq, sizeof(snap->mount_seq), &mount_lock))
+		snap->valid = !(snap->rename_seq & 1) && !(snap->mount_seq & 1);
+	snap->file_mnt = (__u64)file->f_path.mnt;
+	snap->file_dentry = (__u64)file->f_path.dentry;
+	snap->root_mnt = fs ? (__u64)fs->root.mnt : 0;
+	snap->root_dentry = fs ? (__u64)fs->root.dentry : 0;
+	if (!fs)
+		snap->valid = 0;
+}
+
+/* A regular file with one link: its only dentry names its only path. */
+static __always_inline bool resolution_cacheable(const struct inode *inode)
+{
+	return (inode->i_mode & S_IFMT) == S_IFREG && inode->i_nlink == 1;
+}
+
+/* The rule for `op` from the inode's cached resolution, or false. */
+static __always_inline bool cached_rule(struct inode *inode,
+					const struct kg_resolution_snapshot *now, __u32 op,
+					__u32 *rule)
+{
+	struct kg_path_resolution *r;
+	bool hit;
+
+	if (!now->valid || !resolution_cacheable(inode))
+		return false;
+	r = bpf_inode_storage_get(&path_resolutions, inode, 0, 0);
+	if (!r)
+		return false;
+	bpf_spin_lock(&r->lock);
+	hit = r->at.epoch == now->epoch && r->at.generation == now->generation &&
+	      r->at.rename_seq == now->rename_seq && r->at.mount_seq == now->mount_seq &&
+	      r->at.file_mnt == now->file_mnt && r->at.file_dentry == now->file_dentry &&
+	      r->at.root_mnt == now->root_mnt && r->at.root_dentry == now->root_dentry;
+	if (hit)
+		*rule = r->found ? r->value.rule[op & (KG_OP_COUNT - 1)] : KG_RULE_NONE;
+	bpf_spin_unlock(&r->lock);
+	return hit;
+}
+
+static __always_inline void cache_resolution(struct inode *inode,
+					     const struct kg_resolution_snapshot *at,
+					     const struct kg_scratch *s, __u32 found)
+{
+	struct kg_path_resolution *r;
+
+	if (!at->valid || !resolution_cacheable(inode))
+		return;
+	r = bpf_inode_storage_get(&path_resolutions, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!r)
+		return; /* only costs a resolution next time */
+	bpf_spin_lock(&r->lock);
+	r->found = found;
+	r->value = s->found;
+	r->at = *at;
+	bpf_spin_unlock(&r->lock);
 }
 
 /* Not in the minimal vmlinux.h: a revoked or expired keyring still looks
@@ -662,10 +794,11 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 {
 	struct inode *inode = file->f_inode;
 	const struct kg_policy_config *cfg;
+	struct kg_resolution_snapshot snap;
 	struct kg_decision d;
 	struct kg_scratch *s;
 	__u32 generation = active_generation;
-	__u32 covered, action;
+	__u32 covered, action, found;
 
 	if (!generation)
 		return 0;
@@ -687,13 +820,26 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 		else
 			apply_default(&d, cfg);
 	} else {
-		d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
-		if (covered && d.path_len <= 0) {
-			fail_by_mode(&d, cfg, d.path_len ? d.path_len : -ENOENT);
-		} else {
-			if (covered)
-				d.rule = resolve_rule(s, d.slot, op);
+		if (covered)
+			take_snapshot(&snap, file, generation);
+		if (covered && cached_rule(inode, &snap, op, &d.rule)) {
 			apply_rule(&d, cfg, file, inode, s, in_advance);
+			/* The path only for the event or the mprotect record. */
+			if (d.log || in_advance)
+				d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
+		} else {
+			d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
+			if (covered && d.path_len <= 0) {
+				fail_by_mode(&d, cfg, d.path_len ? d.path_len : -ENOENT);
+			} else {
+				if (covered) {
+					found = resolve_scope(s, d.slot);
+					d.rule = found ? s->found.rule[op & (KG_OP_COUNT - 1)]
+						       : KG_RULE_NONE;
+					cache_resolution(inode, &snap, s, found);
+				}
+				apply_rule(&d, cfg, file, inode, s, in_advance);
+			}
 		}
 	}
 	if (in_advance) {
@@ -923,4 +1069,66 @@ int BPF_PROG(keygate_inode_post_removexattr, struct dentry *dentry, const char *
 {
 	forget_inode(dentry);
 	return 0;
+}
+
+/* Every operation that can give an existing inode another path bumps the
+ * epoch before it happens, so no resolution made earlier is reused. */
+static __always_inline int path_may_change(int ret)
+{
+	__sync_fetch_and_add(&namespace_epoch, 1);
+	return ret ? earlier_verdict(ret) : 0;
+}
+
+SEC("lsm/inode_rename")
+int BPF_PROG(keygate_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	return path_may_change(ret);
+}
+
+SEC("lsm/inode_link")
+int BPF_PROG(keygate_inode_link, struct dentry *old_dentry, struct inode *dir,
+	     struct dentry *new_dentry, int ret)
+{
+	return path_may_change(ret);
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(keygate_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	return path_may_change(ret);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(keygate_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	return path_may_change(ret);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(keygate_move_mount, const struct path *from_path, const struct path *to_path,
+	     int ret)
+{
+	return path_may_change(ret);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(keygate_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	return path_may_change(ret);
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(keygate_sb_pivotroot, const struct path *old_path, const struct path *new_path,
+	     int ret)
+{
+	return path_may_change(ret);
+}
+
+/* A new root: a root pointer of a freed dentry reused cannot match. */
+SEC("lsm/path_chroot")
+int BPF_PROG(keygate_path_chroot, const struct path *path, int ret)
+{
+	return path_may_change(ret);
 }

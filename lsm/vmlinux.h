@@ -55,6 +55,10 @@ struct bpf_dynptr {
 	__u64 __opaque[2];
 } __attribute__((aligned(8)));
 
+struct bpf_spin_lock {
+	__u32 val;
+};
+
 /* Opaque to programs, but a complete struct: libbpf's extern kfunc check
  * rejects a forward declaration against the kernel's struct bpf_key. */
 struct bpf_key {
@@ -70,6 +74,7 @@ struct super_block {
 
 struct inode {
 	umode_t i_mode;
+	unsigned int i_nlink;
 	struct super_block *i_sb;
 	unsigned long i_ino;
 };
@@ -100,9 +105,14 @@ struct vm_area_struct {
 	struct file *vm_file;
 };
 
+struct fs_struct {
+	struct path root;
+};
+
 struct task_struct {
 	pid_t pid;
 	pid_t tgid;
+	struct fs_struct *fs;
 };
 
 #pragma clang attribute pop
@@ -131,6 +141,8 @@ enum kernel_load_data_id {
 };
 
 #define PROT_EXEC 0x4
+#define S_IFMT 00170000
+#define S_IFREG 0100000
 #define VM_EXEC 0x4
 #define FMODE_READ 0x1
 #define FMODE_EXEC 0x20
