@@ -425,18 +425,40 @@ static bool scan_literal(struct scan *s, const char *word)
 
 static bool scan_value(struct scan *s, int depth);
 
+/* Past an opening '{' or '[': true (and past CLOSE too) when the container
+ * is empty. */
+static bool scan_empty(struct scan *s, char close)
+{
+	s->p++;
+	skip_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return true;
+	}
+	return false;
+}
+
+/* After an object member or array element: past ',' with *more set, or past
+ * CLOSE with *more clear. */
+static bool scan_separator(struct scan *s, char close, const char *why, bool *more)
+{
+	skip_ws(s);
+	if (s->p >= s->end)
+		return fail(s, "truncated record");
+	if (*s->p != ',' && *s->p != close)
+		return fail(s, why);
+	*more = *s->p++ == ',';
+	return true;
+}
+
 /* Object members after '{'; on_member sees each key/value at depth 1. */
 static bool scan_members(struct scan *s, int depth,
 			 bool (*on_member)(struct scan *s, void *ctx, const char *key, size_t key_len),
 			 void *ctx)
 {
-	s->p++; /* '{' */
-	skip_ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		return true;
-	}
-	for (;;) {
+	bool more = !scan_empty(s, '}');
+
+	while (more) {
 		const char *key, *key_start, *end;
 		size_t key_len;
 
@@ -466,19 +488,21 @@ static bool scan_members(struct scan *s, int depth,
 		} else if (!scan_value(s, depth + 1)) {
 			return false;
 		}
-		skip_ws(s);
-		if (s->p >= s->end)
-			return fail(s, "truncated record");
-		if (*s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (*s->p == '}') {
-			s->p++;
-			return true;
-		}
-		return fail(s, "expected ',' or '}'");
+		if (!scan_separator(s, '}', "expected ',' or '}'", &more))
+			return false;
 	}
+	return true;
+}
+
+/* Array elements after '['. */
+static bool scan_elements(struct scan *s, int depth)
+{
+	bool more = !scan_empty(s, ']');
+
+	while (more)
+		if (!scan_value(s, depth + 1) || !scan_separator(s, ']', "expected ',' or ']'", &more))
+			return false;
+	return true;
 }
 
 static bool scan_value(struct scan *s, int depth)
@@ -497,28 +521,7 @@ static bool scan_value(struct scan *s, int depth)
 	case '{':
 		return scan_members(s, depth, NULL, NULL);
 	case '[':
-		s->p++;
-		skip_ws(s);
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			return true;
-		}
-		for (;;) {
-			if (!scan_value(s, depth + 1))
-				return false;
-			skip_ws(s);
-			if (s->p >= s->end)
-				return fail(s, "truncated record");
-			if (*s->p == ',') {
-				s->p++;
-				continue;
-			}
-			if (*s->p == ']') {
-				s->p++;
-				return true;
-			}
-			return fail(s, "expected ',' or ']'");
-		}
+		return scan_elements(s, depth);
 	case 't':
 		return scan_literal(s, "true");
 	case 'f':
