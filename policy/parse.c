@@ -32,21 +32,9 @@ static struct kg_loc loc_of(const struct parser *p, const yaml_node_t *node)
 	return loc;
 }
 
-__attribute__((format(printf, 3, 4))) static void error_at(struct parser *p,
-							   const yaml_node_t *node,
-							   const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	kg_diag_add(p->diags, p->src, KG_SEV_ERROR, loc_of(p, node), "%s", msg);
-}
-
-__attribute__((format(printf, 3, 4))) static void warn_at(struct parser *p,
+__attribute__((format(printf, 4, 5))) static void diag_at(struct parser *p,
 							  const yaml_node_t *node,
+							  enum kg_severity sev,
 							  const char *fmt, ...)
 {
 	char msg[1024];
@@ -55,8 +43,11 @@ __attribute__((format(printf, 3, 4))) static void warn_at(struct parser *p,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kg_diag_add(p->diags, p->src, KG_SEV_WARNING, loc_of(p, node), "%s", msg);
+	kg_diag_add(p->diags, p->src, sev, loc_of(p, node), "%s", msg);
 }
+
+#define error_at(p, node, ...) diag_at(p, node, KG_SEV_ERROR, __VA_ARGS__)
+#define warn_at(p, node, ...) diag_at(p, node, KG_SEV_WARNING, __VA_ARGS__)
 
 static char *xstrdup(struct parser *p, const char *s)
 {
