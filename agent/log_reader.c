@@ -773,7 +773,7 @@ int kg_log_list_files(const char *path, char ***files_out, size_t *n_out)
 
 	base = strrchr(path, '/');
 	if (base) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(base - path ? base - path : 1), path);
+		snprintf(dir, sizeof(dir), "%.*s", (int)(base > path ? base - path : 1), path);
 		base++;
 	} else {
 		snprintf(dir, sizeof(dir), ".");
