@@ -40,9 +40,11 @@ static int enable_verity(const char *path)
 
 static int print_digest(const char *path)
 {
-	struct {
+	/* Room for the largest digest after the header (a union, not a
+	 * struct: the header ends in a flexible array). */
+	union {
 		struct fsverity_digest d;
-		__u8 bytes[64];
+		__u8 raw[sizeof(struct fsverity_digest) + 64];
 	} buf = { .d.digest_size = 64 };
 	int fd, err = 0;
 
@@ -56,7 +58,7 @@ static int print_digest(const char *path)
 		return kg_result(err);
 	printf("%s:", buf.d.digest_algorithm == FS_VERITY_HASH_ALG_SHA256 ? "sha256" : "sha512");
 	for (unsigned i = 0; i < buf.d.digest_size; i++)
-		printf("%02x", buf.bytes[i]);
+		printf("%02x", buf.d.digest[i]);
 	printf("\n");
 	return KG_HELPER_OK;
 }
