@@ -7,7 +7,8 @@
 #   tests/vm/run-vm.sh [--build DIR] [--kernel 6.12|6.1|unstable] [--strict]
 #                      [--no-build] [--timeout SECONDS] [-v] [SCENARIO.sh ...]
 #
-# Without scenarios it runs every tests/vm/scenarios/*.sh (except NAME.prep.sh
+# Without scenarios it runs every tests/vm/scenarios/*.sh and
+# packaging/tests/vm/*.sh (except NAME.prep.sh
 # host hooks and *-lib.sh shared code). Prints one line
 # per scenario and "vm: N passed, N failed"; exits 1 if any failed or none ran.
 set -euo pipefail
@@ -48,7 +49,8 @@ build=$(cd "$build" 2>/dev/null && pwd) || die "build directory not found (meson
 [ -f "$build/build.ninja" ] || die "$build is not a meson build directory"
 if [ ${#scenarios[@]} -eq 0 ]; then
 	# NAME.prep.sh are host hooks and *-lib.sh shared code, not scenarios.
-	for f in "$vmdir"/scenarios/*.sh; do
+	# packaging/tests/vm: the systemd unit's capability set, same batch.
+	for f in "$vmdir"/scenarios/*.sh "$src"/packaging/tests/vm/*.sh; do
 		case $f in *.prep.sh | *-lib.sh) ;; *) scenarios+=("$f") ;; esac
 	done
 	[ ${#scenarios[@]} -gt 0 ] || die "no scenarios in $vmdir/scenarios"
