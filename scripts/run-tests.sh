@@ -3,7 +3,8 @@
 #
 # run-tests.sh - README Quick start command 2: installs the dependencies,
 # builds with -Werror and runs every test suite: unit (cmocka), host (needs
-# root), then the VM tier on the 6.12 kernel (one qemu boot). Ends with
+# root), a short policy fuzzer run, then the VM tier on the 6.12 kernel (one
+# qemu boot). Ends with
 # "N passed, N failed" summed over all suites; exits non-zero on any failure
 # or when the VM tier did not run.
 #
@@ -64,6 +65,16 @@ run_meson_suite() {
 
 run_meson_suite unit
 run_meson_suite host
+
+# The policy fuzzer (libFuzzer + ASan + UBSan, its own clang build directory)
+# for a short run over the examples' corpus; a crash fails the run.
+step "policy fuzzer (20 s)"
+if FUZZ_BUILD_DIR="$build-fuzz" "$src/tests/fuzz/run-fuzz.sh" 20; then
+	total_pass=$((total_pass + 1))
+else
+	echo "run-tests: the policy fuzzer failed (crash inputs in $build-fuzz/artifacts/)" >&2
+	total_fail=$((total_fail + 1))
+fi
 
 # The VM tier counts its scenarios, not the one meson test that runs them.
 step "VM tier (qemu, Debian 6.12 kernel)"
