@@ -23,8 +23,7 @@ for i in $(seq 1 $FIRST_FILES); do
 		src=$true_bin
 		[ $kind = open ] && src=$KG_STAGE/data.bin
 		# Distinct contents: distinct digests, one verification each.
-		kg_prep_copy "$src" "covered/v$kind-$i"
-		printf '%*s' "$i" '' >>"$KG_STAGE/covered/v$kind-$i"
+		kg_prep_variant "$src" "covered/v$kind-$i" "$(printf '%*s' "$i" '')"
 		kg_prep_sign "covered/v$kind-$i" org
 	done
 done
@@ -35,28 +34,12 @@ OPEN_N=${KG_BENCH_OPEN_N:-50000}
 EXEC_N=${KG_BENCH_EXEC_N:-200}
 CONF
 
-cat >"$KG_STAGE/policy.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-bench, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: bench-covered
-    operations: [exec, open_read]
-    paths: [$KG_GUEST_DATA/covered/]
-    require: signed
-    anchors: [org]
-YAML
+{
+	kg_prep_policy_head enforce-bench enforce
+	kg_prep_signed_rule bench-covered "exec, open_read" "$KG_GUEST_DATA/covered/"
+} >"$KG_STAGE/policy.yaml"
 # Rules for exec only: open_read is not covered at all (the hook's fast exit).
-cat >"$KG_STAGE/policy-exec-only.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-bench-exec-only, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: bench-exec-only
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/covered/]
-    require: signed
-    anchors: [org]
-YAML
+{
+	kg_prep_policy_head enforce-bench-exec-only enforce
+	kg_prep_signed_rule bench-exec-only exec "$KG_GUEST_DATA/covered/"
+} >"$KG_STAGE/policy-exec-only.yaml"

@@ -29,21 +29,11 @@ cp "$KG_SRC/tests/vm/scenarios/enforce-lib.sh" "$KG_STAGE/"
 kg_prep_key org
 true_bin=$(kg_prep_helper kg-true)
 kg_prep_copy "$true_bin" bin/signed
-kg_prep_copy "$true_bin" bin/unsigned
-printf 'x' >>"$KG_STAGE/bin/unsigned"
+kg_prep_variant "$true_bin" bin/unsigned x
 kg_prep_sign bin/signed org
 kg_prep_verity bin/unsigned
 
-cat >"$KG_STAGE/enforce.yaml" <<YAML
-keygate: 1
-policy: {name: unit-capabilities, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: bin
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/bin/]
-    require: signed
-    anchors: [org]
-    log: all
-YAML
+{
+	kg_prep_policy_head unit-capabilities enforce
+	kg_prep_signed_rule bin exec "$KG_GUEST_DATA/bin/" "log: all"
+} >"$KG_STAGE/enforce.yaml"

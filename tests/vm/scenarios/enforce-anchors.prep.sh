@@ -11,16 +11,14 @@ true_bin=$(kg_prep_helper kg-true)
 n=0
 for dir in cert ring ring-name builtin; do
 	for f in org other; do
-		kg_prep_copy "$true_bin" "$dir/$f"
-		printf '%*s' "$n" '' >>"$KG_STAGE/$dir/$f"
+		kg_prep_variant "$true_bin" "$dir/$f" "$(printf '%*s' "$n" '')"
 		n=$((n + 1))
 		kg_prep_sign "$dir/$f" "$f"
 	done
 done
 
 # Run only after the keyring is revoked: no cached verdict can allow it.
-kg_prep_copy "$true_bin" ring/late
-printf '%*s' "$n" '' >>"$KG_STAGE/ring/late"
+kg_prep_variant "$true_bin" ring/late "$(printf '%*s' "$n" '')"
 kg_prep_sign ring/late org
 
 cat >"$KG_STAGE/policy.yaml.in" <<YAML

@@ -6,37 +6,18 @@
 kg_prep_key org
 true_bin=$(kg_prep_helper kg-true)
 kg_prep_copy "$true_bin" bin/signed
-kg_prep_copy "$true_bin" bin/not-verity
-printf 'x' >>"$KG_STAGE/bin/not-verity"
-kg_prep_copy "$true_bin" bin/no-signature
-printf 'xx' >>"$KG_STAGE/bin/no-signature"
+kg_prep_variant "$true_bin" bin/not-verity x
+kg_prep_variant "$true_bin" bin/no-signature xx
 kg_prep_sign bin/signed org
 kg_prep_verity bin/no-signature
 
-cat >"$KG_STAGE/policy.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-audit, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: apps-audit
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/bin/]
-    require: signed
-    anchors: [org]
-    mode: audit
-YAML
+{
+	kg_prep_policy_head enforce-audit enforce
+	kg_prep_signed_rule apps-audit exec "$KG_GUEST_DATA/bin/" "mode: audit"
+} >"$KG_STAGE/policy.yaml"
 
 # The same rule without its own mode, in a policy whose mode is audit.
-cat >"$KG_STAGE/policy-audit-mode.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-audit-mode, version: 1, mode: audit, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: apps
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/bin/]
-    require: signed
-    anchors: [org]
-YAML
+{
+	kg_prep_policy_head enforce-audit-mode audit
+	kg_prep_signed_rule apps exec "$KG_GUEST_DATA/bin/"
+} >"$KG_STAGE/policy-audit-mode.yaml"

@@ -11,8 +11,7 @@ true_bin=$(kg_prep_helper kg-true)
 # has its own fs-verity digest.
 n=0
 for f in signed not-verity no-signature other-key copied-sig revoked malformed; do
-	kg_prep_copy "$true_bin" "bin/$f"
-	printf '%*s' "$n" '' >>"$KG_STAGE/bin/$f"
+	kg_prep_variant "$true_bin" "bin/$f" "$(printf '%*s' "$n" '')"
 	n=$((n + 1))
 done
 kg_prep_copy "$true_bin" outside/unsigned
@@ -34,11 +33,6 @@ anchors:
   - {name: org, certificates: [keys/org.pem]}
   - {name: other, certificates: [keys/other.pem]}
 rules:
-  - name: apps
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/bin/]
-    require: signed
-    anchors: [org]
-    log: all
+$(kg_prep_signed_rule apps exec "$KG_GUEST_DATA/bin/" "log: all")
 revocations: {digests: ["$(kg_prep_digest bin/revoked)"]}
 YAML

@@ -17,22 +17,8 @@ head -c 8192 /dev/urandom >"$KG_STAGE/fw/kg-fw-unsigned.bin"
 kg_prep_sign fw/kg-fw-signed.bin org
 kg_prep_verity fw/kg-fw-unsigned.bin
 
-cat >"$KG_STAGE/policy.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-firmware, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: org-modules
-    operations: [module_file]
-    paths: [$KG_GUEST_DATA/mod/]
-    require: signed
-    anchors: [org]
-    log: all
-  - name: org-firmware
-    operations: [firmware]
-    paths: [$KG_GUEST_DATA/fw/]
-    require: signed
-    anchors: [org]
-    log: all
-YAML
+{
+	kg_prep_policy_head enforce-firmware enforce
+	kg_prep_signed_rule org-modules module_file "$KG_GUEST_DATA/mod/" "log: all"
+	kg_prep_signed_rule org-firmware firmware "$KG_GUEST_DATA/fw/" "log: all"
+} >"$KG_STAGE/policy.yaml"

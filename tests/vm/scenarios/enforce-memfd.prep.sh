@@ -20,11 +20,7 @@ YAML
 #    is not a verity file, so its exec is denied.
 kg_prep_key org
 cat >"$KG_STAGE/signed-only.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-memfd-signed, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
+$(kg_prep_policy_head enforce-memfd-signed enforce)
   - name: everything-signed
     operations: [exec]
     require: signed

@@ -18,11 +18,7 @@ kg_prep_sign mod/signed/crc-itu-t.ko.xz org
 kg_prep_verity mod/unsigned/crc7.ko mod/unsigned/crc-itu-t.ko.xz
 
 cat >"$KG_STAGE/policy.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-modules, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
+$(kg_prep_policy_head enforce-modules enforce)
   - name: modules
     operations: [module_file]
     require: signed

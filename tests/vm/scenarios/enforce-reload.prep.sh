@@ -15,12 +15,7 @@ policy: {name: enforce-reload-$gen, version: 1, mode: enforce, default: allow}
 anchors:
   - {name: org, certificates: [$KG_GUEST_DATA/keys/org.pem]}
 rules:
-  - name: gen-$gen
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/bin/]
-    require: signed
-    anchors: [org]
-    log: all
+$(kg_prep_signed_rule "gen-$gen" exec "$KG_GUEST_DATA/bin/" "log: all")
 YAML
 done
 cat >"$KG_STAGE/policy-invalid.yaml" <<YAML

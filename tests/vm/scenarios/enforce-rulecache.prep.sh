@@ -17,22 +17,8 @@ echo data >"$KG_STAGE/outside/read-me"
 mkdir -p "$KG_STAGE/covered/secret"
 kg_prep_copy "$(command -v busybox)" covered/jail/busybox
 
-cat >"$KG_STAGE/policy.yaml" <<YAML
-keygate: 1
-policy: {name: enforce-rulecache, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: protected
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/covered/]
-    require: signed
-    anchors: [org]
-    log: all
-  - name: secret
-    operations: [open_read]
-    paths: [$KG_GUEST_DATA/covered/secret/]
-    require: signed
-    anchors: [org]
-    log: all
-YAML
+{
+	kg_prep_policy_head enforce-rulecache enforce
+	kg_prep_signed_rule protected exec "$KG_GUEST_DATA/covered/" "log: all"
+	kg_prep_signed_rule secret open_read "$KG_GUEST_DATA/covered/secret/" "log: all"
+} >"$KG_STAGE/policy.yaml"

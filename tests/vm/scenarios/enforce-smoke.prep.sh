@@ -7,27 +7,16 @@
 kg_prep_key org
 true_bin=$(kg_prep_helper kg-true)
 kg_prep_copy "$true_bin" bin/signed
-kg_prep_copy "$true_bin" bin/unsigned
-printf 'x' >>"$KG_STAGE/bin/unsigned"
-kg_prep_copy "$true_bin" bin/plain
-printf 'xx' >>"$KG_STAGE/bin/plain"
+kg_prep_variant "$true_bin" bin/unsigned x
+kg_prep_variant "$true_bin" bin/plain xx
 kg_prep_sign bin/signed org
 kg_prep_verity bin/unsigned
 
 for mode in enforce audit; do
-	cat >"$KG_STAGE/$mode.yaml" <<YAML
-keygate: 1
-policy: {name: smoke-$mode, version: 1, mode: $mode, default: allow}
-anchors:
-  - {name: org, certificates: [keys/org.pem]}
-rules:
-  - name: bin
-    operations: [exec]
-    paths: [$KG_GUEST_DATA/bin/]
-    require: signed
-    anchors: [org]
-    log: all
-YAML
+	{
+		kg_prep_policy_head "smoke-$mode" "$mode"
+		kg_prep_signed_rule bin exec "$KG_GUEST_DATA/bin/" "log: all"
+	} >"$KG_STAGE/$mode.yaml"
 done
 
 # Scopes: a nested directory's rule wins over its parent's.
