@@ -88,32 +88,43 @@ kg_wait_for_line() {
 	return 1
 }
 
+# kg_wait_enforcing TIMEOUT_S: 0 once $KG_AGENT_LOG has the agent's
+# "keygate: enforcing" line (KG_START_SECONDS: how long it took); 1 if the
+# agent ($KG_AGENT_PID) exits first, with its status in KG_AGENT_STATUS.
+# Fails the scenario after TIMEOUT_S seconds.
+kg_wait_enforcing() {
+	_t0=$(date +%s)
+	while ! grep -q "keygate: enforcing" "$KG_AGENT_LOG"; do
+		if ! kill -0 "$KG_AGENT_PID" 2>/dev/null; then
+			wait "$KG_AGENT_PID"
+			KG_AGENT_STATUS=$?
+			KG_AGENT_PID=
+			return 1
+		fi
+		if [ $(($(date +%s) - _t0)) -gt "$1" ]; then
+			cat "$KG_AGENT_LOG"
+			kg_fail "agent did not report 'keygate: enforcing' within $1 s"
+		fi
+		sleep 0.2
+	done
+	KG_START_SECONDS=$(($(date +%s) - _t0))
+}
+
 # kg_start_agent ARGS...: starts `keygate ARGS` (e.g. `run --policy P`) in the
-# background, output in $KG_AGENT_LOG, and waits up to 30 s for its line
-# containing "keygate: enforcing". Fails the scenario if the agent exits or
-# never gets there.
+# background, output in $KG_AGENT_LOG, and waits up to KG_START_TIMEOUT s
+# (default 30) for its line containing "keygate: enforcing". Fails the
+# scenario if the agent exits or never gets there.
+KG_START_TIMEOUT=${KG_START_TIMEOUT:-30}
 kg_start_agent() {
 	: >"$KG_AGENT_LOG"
 	/usr/sbin/keygate "$@" >"$KG_AGENT_LOG" 2>&1 &
 	KG_AGENT_PID=$!
 	echo "$KG_AGENT_PID" >"$KG_OUT/agent.pid"
-	_i=0
-	while ! grep -q "keygate: enforcing" "$KG_AGENT_LOG"; do
-		if ! kill -0 "$KG_AGENT_PID" 2>/dev/null; then
-			wait "$KG_AGENT_PID"
-			_st=$?
-			KG_AGENT_PID=
-			cat "$KG_AGENT_LOG"
-			kg_fail "keygate $* exited with status $_st before enforcing"
-		fi
-		_i=$((_i + 1))
-		if [ "$_i" -gt 150 ]; then
-			cat "$KG_AGENT_LOG"
-			kg_fail "keygate $* did not report 'keygate: enforcing' within 30 s"
-		fi
-		sleep 0.2
-	done
-	kg_log "agent (pid $KG_AGENT_PID) enforcing"
+	if ! kg_wait_enforcing "$KG_START_TIMEOUT"; then
+		cat "$KG_AGENT_LOG"
+		kg_fail "keygate $* exited with status $KG_AGENT_STATUS before enforcing"
+	fi
+	kg_log "agent (pid $KG_AGENT_PID) enforcing after $KG_START_SECONDS s"
 }
 
 # kg_stop_agent: SIGTERM, then waits up to 10 s; sets KG_AGENT_STATUS.
@@ -137,6 +148,64 @@ kg_stop_agent() {
 	KG_AGENT_PID=
 	: >"$KG_OUT/agent.pid"
 	kg_log "agent stopped, exit status $KG_AGENT_STATUS"
+}
+
+# The agent's JSON decisions (`keygate -j run`): one line each in
+# $KG_AGENT_LOG (or its audit log) with "op", "verdict", "reason", "rule",
+# "anchor" and "path" fields, matched as FIELD=VALUE (exact JSON string).
+
+# _kg_filter FILE FIELD=VALUE...: decision lines of FILE with every field
+# equal to VALUE, on stdout.
+_kg_filter() {
+	grep -F '"type":"decision"' "$1" >"$KG_OUT/filter.0" 2>/dev/null
+	shift
+	for _kv in "$@"; do
+		grep -F "\"${_kv%%=*}\":\"${_kv#*=}\"" "$KG_OUT/filter.0" >"$KG_OUT/filter.1"
+		mv "$KG_OUT/filter.1" "$KG_OUT/filter.0"
+	done
+	cat "$KG_OUT/filter.0"
+}
+
+# kg_count_events FIELD=VALUE...: how many of the agent's decisions match.
+kg_count_events() {
+	_kg_filter "$KG_AGENT_LOG" "$@" | wc -l
+}
+
+# kg_expect_event FIELD=VALUE...: a matching decision must be reported
+# within 10 s (events reach the agent asynchronously).
+kg_expect_event() {
+	_i=0
+	while [ "$(kg_count_events "$@")" -eq 0 ]; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 50 ]; then
+			echo "--- agent log:"
+			cat "$KG_AGENT_LOG"
+			kg_fail "no decision with $* in the agent's output"
+		fi
+		sleep 0.2
+	done
+	kg_log "event: $*"
+}
+
+# kg_expect_no_event FIELD=VALUE...: after a 1 s grace period, no decision
+# may match.
+kg_expect_no_event() {
+	sleep 1
+	if [ "$(kg_count_events "$@")" -ne 0 ]; then
+		_kg_filter "$KG_AGENT_LOG" "$@"
+		kg_fail "unexpected decision with $*"
+	fi
+	kg_log "no event with $* as expected"
+}
+
+# kg_expect_logged FIELD=VALUE...: the agent's audit log ($KG_OUT/audit.log,
+# complete once the agent has stopped) holds a matching decision.
+kg_expect_logged() {
+	if [ "$(_kg_filter "$KG_OUT/audit.log" "$@" | wc -l)" -eq 0 ]; then
+		cat "$KG_OUT/audit.log"
+		kg_fail "no decision with $* in the audit log"
+	fi
+	kg_log "audit log: $*"
 }
 
 # kg_keygate_has NOUN: 0 when `keygate NOUN` is implemented, i.e. the

@@ -22,19 +22,7 @@ unit_start() {
 		--no-new-privs -- /usr/sbin/keygate -j run --log "$KG_OUT/audit.log" \
 		--policy "$policy" >"$KG_AGENT_LOG" 2>&1 &
 	KG_AGENT_PID=$!
-	_i=0
-	while ! grep -q "keygate: enforcing" "$KG_AGENT_LOG"; do
-		if ! kill -0 "$KG_AGENT_PID" 2>/dev/null; then
-			wait "$KG_AGENT_PID"
-			KG_AGENT_STATUS=$?
-			KG_AGENT_PID=
-			return 1
-		fi
-		_i=$((_i + 1))
-		[ "$_i" -le 150 ] || { cat "$KG_AGENT_LOG"; kg_fail "agent not enforcing within 30 s"; }
-		sleep 0.2
-	done
-	return 0
+	kg_wait_enforcing 30
 }
 
 if unit_start -all; then
@@ -52,9 +40,9 @@ got=$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$KG_AGENT_PID/status")
 [ "$got" = "$mask" ] || kg_fail "agent CapBnd $got, expected $mask ($bset)"
 kg_log "agent enforcing with CapBnd $got ($bset)"
 kge_expect ok kg-exec "$bin/signed"
-kge_expect_event op=exec verdict=allow reason=verified rule=bin anchor=org path="$bin/signed"
+kg_expect_event op=exec verdict=allow reason=verified rule=bin anchor=org path="$bin/signed"
 kge_expect errno:EPERM kg-exec "$bin/unsigned"
-kge_expect_event op=exec verdict=deny reason=no-signature rule=bin path="$bin/unsigned"
+kg_expect_event op=exec verdict=deny reason=no-signature rule=bin path="$bin/unsigned"
 
 kill -HUP "$KG_AGENT_PID"
 _i=0

@@ -20,8 +20,8 @@ kge_expect errno:EPERM kg-exec "$KG_DATA/bin/unsigned"
 kge_expect ok kg-exec "$KG_DATA/bin/signed"
 kg-loop open 3 "$KG_DATA/secrets/unsigned" >"$KG_OUT/loop.out"
 grep -q "ops=3 failed=3" "$KG_OUT/loop.out" || kg_fail "opens of the unsigned secret: $(cat "$KG_OUT/loop.out")"
-kge_expect_event op=exec verdict=deny path="$KG_DATA/bin/unsigned"
-kge_expect_event op=open_read verdict=deny path="$KG_DATA/secrets/unsigned"
+kg_expect_event op=exec verdict=deny path="$KG_DATA/bin/unsigned"
+kg_expect_event op=open_read verdict=deny path="$KG_DATA/secrets/unsigned"
 sleep 1
 kg_stop_agent
 kg-auditctl disable >/dev/null

@@ -24,23 +24,23 @@ for dir in cert ring ring-name; do
 	ring-name) rule=by-ring-name anchor=org-ring-name ;;
 	esac
 	kge_expect ok kg-exec "$KG_DATA/$dir/org"
-	kge_expect_event op=exec verdict=allow reason=verified rule=$rule anchor=$anchor path="$KG_DATA/$dir/org"
+	kg_expect_event op=exec verdict=allow reason=verified rule=$rule anchor=$anchor path="$KG_DATA/$dir/org"
 	kge_expect errno:EPERM kg-exec "$KG_DATA/$dir/other"
-	kge_expect_event op=exec verdict=deny reason=unknown-signer rule=$rule path="$KG_DATA/$dir/other"
+	kg_expect_event op=exec verdict=deny reason=unknown-signer rule=$rule path="$KG_DATA/$dir/other"
 done
 
 # Neither test key is in the builtin keyring.
 for f in org other; do
 	kge_expect errno:EPERM kg-exec "$KG_DATA/builtin/$f"
-	kge_expect_event op=exec verdict=deny reason=unknown-signer rule=by-builtin path="$KG_DATA/builtin/$f"
+	kg_expect_event op=exec verdict=deny reason=unknown-signer rule=by-builtin path="$KG_DATA/builtin/$f"
 done
 
 # Fail closed: with its keyring revoked, the anchor verifies nothing, and
 # the reason says the keyring is unusable (not that the signature is bad).
 keyctl revoke "$ring" || kg_fail "keyctl revoke $ring failed"
 kge_expect errno:EPERM kg-exec "$KG_DATA/ring/late"
-kge_expect_event op=exec verdict=deny rule=by-ring path="$KG_DATA/ring/late"
-kge_expect_event op=exec verdict=deny reason=keyring-gone rule=by-ring path="$KG_DATA/ring/late"
+kg_expect_event op=exec verdict=deny rule=by-ring path="$KG_DATA/ring/late"
+kg_expect_event op=exec verdict=deny reason=keyring-gone rule=by-ring path="$KG_DATA/ring/late"
 
 kg_stop_agent
 kg_pass

@@ -20,12 +20,12 @@ printf '%s' "$fw" >/sys/module/firmware_class/parameters/path ||
 kge_start "$KG_DATA/policy.yaml"
 
 kge_expect ok kg-module finit "$ko" plain name=kg-fw-signed.bin
-kge_expect_event op=module_file verdict=allow reason=verified rule=org-modules anchor=org path="$ko"
-kge_expect_event op=firmware verdict=allow reason=verified rule=org-firmware anchor=org path="$fw/kg-fw-signed.bin"
+kg_expect_event op=module_file verdict=allow reason=verified rule=org-modules anchor=org path="$ko"
+kg_expect_event op=firmware verdict=allow reason=verified rule=org-firmware anchor=org path="$fw/kg-fw-signed.bin"
 kge_expect ok kg-module remove kg_fwload
 
 kge_expect errno:ENOENT kg-module finit "$ko" plain name=kg-fw-unsigned.bin
-kge_expect_event op=firmware verdict=deny reason=no-signature rule=org-firmware path="$fw/kg-fw-unsigned.bin"
+kg_expect_event op=firmware verdict=deny reason=no-signature rule=org-firmware path="$fw/kg-fw-unsigned.bin"
 dmesg | grep -F "loading $fw/kg-fw-unsigned.bin failed with error -1" ||
 	kg_fail "the kernel log does not show the firmware read failing with -EPERM"
 

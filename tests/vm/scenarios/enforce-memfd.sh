@@ -11,14 +11,14 @@ grep -qF "memfd_path=$memfd" "$KG_OUT/memfd.out" || kg_fail "memfd path is not '
 
 kge_start "$KG_DATA/named.yaml"
 kge_expect errno:EPERM kg-memfd exec "$src"
-kge_expect_event op=exec verdict=deny reason=denied-by-rule rule=no-memfd-exec path="$memfd"
+kg_expect_event op=exec verdict=deny reason=denied-by-rule rule=no-memfd-exec path="$memfd"
 kge_expect errno:EPERM kg-memfd mmap "$src"
-kge_expect_event op=mmap_exec verdict=deny reason=denied-by-rule rule=no-memfd-exec path="$memfd"
+kg_expect_event op=mmap_exec verdict=deny reason=denied-by-rule rule=no-memfd-exec path="$memfd"
 kg_stop_agent
 
 kge_start "$KG_DATA/signed-only.yaml"
 kge_expect errno:EPERM kg-memfd exec "$src"
-kge_expect_event op=exec verdict=deny reason=not-verity rule=everything-signed path="$memfd"
+kg_expect_event op=exec verdict=deny reason=not-verity rule=everything-signed path="$memfd"
 # The helper itself (under /usr/) still runs.
 kge_expect ok kg-exec "$src"
 kg_stop_agent

@@ -17,16 +17,16 @@ done
 kge_start "$KG_DATA/policy.yaml"
 
 kge_expect errno:EPERM kg-module finit "$mod/unsigned/crc7.ko"
-kge_expect_event op=module_file verdict=deny reason=no-signature rule=modules path="$mod/unsigned/crc7.ko"
+kg_expect_event op=module_file verdict=deny reason=no-signature rule=modules path="$mod/unsigned/crc7.ko"
 kge_expect ok kg-module finit "$mod/signed/crc7.ko"
-kge_expect_event op=module_file verdict=allow reason=verified rule=modules anchor=org path="$mod/signed/crc7.ko"
+kg_expect_event op=module_file verdict=allow reason=verified rule=modules anchor=org path="$mod/signed/crc7.ko"
 grep -q "^crc7 " /proc/modules || kg_fail "crc7 not in /proc/modules after a successful load"
 
 # .ko.xz handed to the kernel compressed: the verity file is the .xz.
 kge_expect errno:EPERM kg-module finit "$mod/unsigned/crc-itu-t.ko.xz" compressed
-kge_expect_event op=module_file verdict=deny reason=no-signature rule=modules path="$mod/unsigned/crc-itu-t.ko.xz"
+kg_expect_event op=module_file verdict=deny reason=no-signature rule=modules path="$mod/unsigned/crc-itu-t.ko.xz"
 kge_expect ok kg-module finit "$mod/signed/crc-itu-t.ko.xz" compressed
-kge_expect_event op=module_file verdict=allow reason=verified rule=modules anchor=org path="$mod/signed/crc-itu-t.ko.xz"
+kg_expect_event op=module_file verdict=allow reason=verified rule=modules anchor=org path="$mod/signed/crc-itu-t.ko.xz"
 grep -q "^crc_itu_t " /proc/modules || kg_fail "crc_itu_t not in /proc/modules after a successful load"
 
 kge_expect ok kg-module remove crc7
@@ -34,13 +34,13 @@ kge_expect ok kg-module remove crc_itu_t
 
 # init_module(buffer): no file to verify; this policy denies buffers ...
 kge_expect errno:EPERM kg-module init "$mod/signed/crc7.ko"
-kge_expect_event op=module_buffer verdict=deny reason=denied-by-rule rule=no-module-buffers
+kg_expect_event op=module_buffer verdict=deny reason=denied-by-rule rule=no-module-buffers
 kg_stop_agent
 
 # ... and this one allows them.
 kge_start "$KG_DATA/buffers-allowed.yaml"
 kge_expect ok kg-module init "$mod/signed/crc7.ko"
-kge_expect_event op=module_buffer verdict=allow reason=allowed-by-rule rule=module-buffers
+kg_expect_event op=module_buffer verdict=allow reason=allowed-by-rule rule=module-buffers
 kge_expect ok kg-module remove crc7
 kg_stop_agent
 kg_pass

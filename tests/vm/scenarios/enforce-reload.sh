@@ -36,13 +36,13 @@ failed=$(sed -n 's/.* failed=\([0-9]*\) .*/\1/p' "$KG_OUT/loop.out")
 
 # Every exec has exactly one decision, from one of the two rules.
 i=0
-while [ "$(kge_count_events op=exec path="$prog")" -lt "$ops" ] && [ "$i" -lt 100 ]; do
+while [ "$(kg_count_events op=exec path="$prog")" -lt "$ops" ] && [ "$i" -lt 100 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
-total=$(kge_count_events op=exec path="$prog")
-by_a=$(kge_count_events op=exec verdict=allow rule=gen-a path="$prog")
-by_b=$(kge_count_events op=exec verdict=allow rule=gen-b path="$prog")
+total=$(kg_count_events op=exec path="$prog")
+by_a=$(kg_count_events op=exec verdict=allow rule=gen-a path="$prog")
+by_b=$(kg_count_events op=exec verdict=allow rule=gen-b path="$prog")
 kg_log "execs=$ops decisions=$total gen-a=$by_a gen-b=$by_b"
 [ "$total" = "$ops" ] || kg_fail "$ops execs but $total decisions"
 [ $((by_a + by_b)) = "$ops" ] || kg_fail "$((ops - by_a - by_b)) execs decided by neither policy"
@@ -54,14 +54,14 @@ kill -HUP "$KG_AGENT_PID"
 sleep 1
 kill -0 "$KG_AGENT_PID" 2>/dev/null || kg_fail "agent exited on an invalid policy"
 grep -q "no-such-anchor" "$KG_AGENT_LOG" || kg_fail "agent did not say why the new policy was refused"
-before=$(kge_count_events rule=gen-a path="$prog")
+before=$(kg_count_events rule=gen-a path="$prog")
 kge_expect ok kg-exec "$prog"
 i=0
-while [ "$(kge_count_events rule=gen-a path="$prog")" -le "$before" ] && [ "$i" -lt 50 ]; do
+while [ "$(kg_count_events rule=gen-a path="$prog")" -le "$before" ] && [ "$i" -lt 50 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
-[ "$(kge_count_events rule=gen-a path="$prog")" -gt "$before" ] ||
+[ "$(kg_count_events rule=gen-a path="$prog")" -gt "$before" ] ||
 	kg_fail "after an invalid reload the exec was not decided by gen-a"
 
 kg_stop_agent

@@ -13,16 +13,16 @@ cov=$KG_DATA/covered
 
 # A decision from a cached resolution: allowed, event with the path.
 kge_expect ok kg-exec "$cov/signed"
-kge_expect_event op=exec verdict=allow reason=verified rule=protected path="$cov/signed"
+kg_expect_event op=exec verdict=allow reason=verified rule=protected path="$cov/signed"
 kge_expect ok kg-exec "$cov/signed"
-kge_expect_event op=exec verdict=allow reason=cache-hit rule=protected path="$cov/signed"
+kg_expect_event op=exec verdict=allow reason=cache-hit rule=protected path="$cov/signed"
 
 # Renamed into the covered directory.
 kge_expect ok kg-exec "$out/renamed"
 kge_expect ok kg-exec "$out/renamed"
 mv "$out/renamed" "$cov/renamed" || kg_fail "mv renamed"
 kge_expect errno:EPERM kg-exec "$cov/renamed"
-kge_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$cov/renamed"
+kg_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$cov/renamed"
 kge_expect errno:EPERM kg-exec "$cov/renamed"
 # ... and back out: allowed again.
 mv "$cov/renamed" "$out/renamed-back" || kg_fail "mv renamed back"
@@ -33,14 +33,14 @@ kg_expect_ok cat "$out/read-me"
 kg_expect_ok cat "$out/read-me"
 mv "$out/read-me" "$cov/secret/read-me" || kg_fail "mv read-me"
 kg_expect_errno EPERM cat "$cov/secret/read-me"
-kge_expect_event op=open_read verdict=deny reason=not-verity rule=secret path="$cov/secret/read-me"
+kg_expect_event op=open_read verdict=deny reason=not-verity rule=secret path="$cov/secret/read-me"
 
 # A hard link into the covered directory; the old name stays uncovered.
 kge_expect ok kg-exec "$out/linked"
 kge_expect ok kg-exec "$out/linked"
 ln "$out/linked" "$cov/linked" || kg_fail "ln linked"
 kge_expect errno:EPERM kg-exec "$cov/linked"
-kge_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$cov/linked"
+kg_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$cov/linked"
 kge_expect ok kg-exec "$out/linked"
 kge_expect errno:EPERM kg-exec "$cov/linked"
 
@@ -49,7 +49,7 @@ kge_expect ok kg-exec "$out/dir/child"
 kge_expect ok kg-exec "$out/dir/child"
 mv "$out/dir" "$cov/dir" || kg_fail "mv dir"
 kge_expect errno:EPERM kg-exec "$cov/dir/child"
-kge_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$cov/dir/child"
+kg_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$cov/dir/child"
 
 # chroot: inside the jail the program is /busybox, which no rule covers; from
 # the real root the same inode is under the covered directory.
@@ -58,7 +58,7 @@ chroot "$jail" /busybox true || kg_fail "exec of /busybox in the chroot $jail wa
 chroot "$jail" /busybox true || kg_fail "second exec of /busybox in the chroot $jail was not allowed"
 kg_log "exec of /busybox inside the chroot allowed (uncovered there)"
 kge_expect errno:EPERM kg-exec "$jail/busybox"
-kge_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$jail/busybox"
+kg_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$jail/busybox"
 
 kg_stop_agent
 [ "$KG_AGENT_STATUS" = 0 ] || kg_fail "agent exit status $KG_AGENT_STATUS after SIGTERM"
