@@ -12,8 +12,10 @@ packages=(
 	gcc make meson ninja-build pkg-config clang llvm bpftool
 	libbpf-dev libelf-dev libyaml-dev libkeyutils-dev zlib1g-dev
 	libaudit-dev libsystemd-dev
-	# unit tests; the policy fuzzer (clang's libFuzzer and sanitizer runtimes)
-	libcmocka-dev libclang-rt-14-dev
+	# unit tests; the policy fuzzer (clang's libFuzzer and sanitizer runtimes);
+	# man page and unit file checks (groff, man, systemd-analyze, systemd.pc,
+	# the unit's ExecReload=/bin/kill)
+	libcmocka-dev libclang-rt-14-dev groff-base man-db systemd procps
 	# VM tier: qemu, initramfs and image tools, guest tools, test fixtures
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod e2fsprogs
 	keyutils fsverity attr openssl xxd python3
