@@ -8,6 +8,8 @@ set -eu
 seconds=${1:?usage: run-fuzz.sh SECONDS}
 root=$(realpath "$(dirname "$0")/../..")
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+# Absolute: fuzz-corpus-run.sh runs the fuzzer from the examples' directory.
+case $build in /*) ;; *) build=$PWD/$build ;; esac
 if [ ! -d "$build" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true -Dtests=disabled \
 		-Dbuildtype=debugoptimized
