@@ -13,8 +13,8 @@ set -eu
 
 build=${1:?usage: log-bench.sh BUILD_DIR [RECORDS]}
 records=${2:-1000000}
-bench="$build/agent/audit-bench"
-keygate="$build/agent/keygate"
+bench="$build/bench/audit-bench"
+keygate="$build/cli/keygate"
 for f in "$bench" "$keygate"; do
 	[ -x "$f" ] || { echo "log-bench: $f missing; build first (ninja -C $build)" >&2; exit 1; }
 done

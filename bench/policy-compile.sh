@@ -12,7 +12,7 @@
 # full compile precisely so that this measurement covers all the work.
 set -eu
 root=$(realpath "$(dirname "$0")/..")
-keygate=${1:-$root/build/agent/keygate}
+keygate=${1:-$root/build/cli/keygate}
 [ -x "$keygate" ] || { echo "usage: $0 [path/to/keygate]" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 tmp=$(mktemp -d /tmp/keygate-bench.XXXXXX)

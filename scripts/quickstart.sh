@@ -25,7 +25,7 @@ echo "== 1/4 dependencies"
 echo "== 2/4 build ($build)"
 [ -f "$build/build.ninja" ] || meson setup "$build" "$src" >/dev/null
 ninja -C "$build" >/dev/null
-keygate=$build/agent/keygate
+keygate=$build/cli/keygate
 
 echo "== 3/4 keygate probe (this machine, kernel $(uname -r))"
 set +e

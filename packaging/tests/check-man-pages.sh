@@ -16,7 +16,7 @@ fi
 
 list=$(mktemp) || exit 1
 trap 'rm -f "$list"' EXIT
-for dir in "$srcdir/agent" "$srcdir/policy" "$srcdir/lsm" "$srcdir/docs" "$srcdir/doc" "$srcdir/man" "$srcdir/packaging"; do
+for dir in "$srcdir/cli" "$srcdir/lib" "$srcdir/policy" "$srcdir/lsm" "$srcdir/docs" "$srcdir/doc" "$srcdir/man" "$srcdir/packaging"; do
 	[ -d "$dir" ] && find "$dir" -maxdepth 3 -type f -name '*.[1-8]'
 done > "$list"
 if [ -n "$builddir" ] && [ -d "$builddir" ]; then

@@ -64,7 +64,7 @@ mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] ||
 if [ "$do_build" = 1 ]; then
 	ninja -C "$build" >/dev/null || die "ninja -C $build failed"
 fi
-keygate=$build/agent/keygate
+keygate=$build/cli/keygate
 [ -x "$keygate" ] || die "$keygate not built"
 
 work=$build/tests/vm/work

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
- * test_keyrings.c - agent/keyrings.c against the running kernel's keyrings
+ * test_keyrings.c - lib/keyrings.c against the running kernel's keyrings
  * (no root needed: everything lives in this process's keyring).
  */
 #include <errno.h>
