@@ -112,9 +112,9 @@ kg_wait_enforcing() {
 
 # kg_start_agent ARGS...: starts `keygate ARGS` (e.g. `run --policy P`) in the
 # background, output in $KG_AGENT_LOG, and waits up to KG_START_TIMEOUT s
-# (default 30) for its line containing "keygate: enforcing". Fails the
+# (default 120: a loaded TCG host is slow) for its line containing "keygate: enforcing". Fails the
 # scenario if the agent exits or never gets there.
-KG_START_TIMEOUT=${KG_START_TIMEOUT:-30}
+KG_START_TIMEOUT=${KG_START_TIMEOUT:-120}
 kg_start_agent() {
 	: >"$KG_AGENT_LOG"
 	/usr/sbin/keygate "$@" >"$KG_AGENT_LOG" 2>&1 &
