@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 
 #if HAVE_LIBAUDIT
 #include <libaudit.h>
@@ -440,7 +441,7 @@ static void writer_report_error(struct kg_audit *a, int err)
 		return;
 	a->write_failing = true;
 	a->write_errno = err;
-	fprintf(stderr, "keygate: audit log %s: write failed: %s; counting lost records\n",
+	kg_log_warning("audit log %s: write failed: %s; counting lost records",
 		a->log_path, strerror(-err));
 }
 
@@ -495,7 +496,7 @@ static void writer_report_losses(struct kg_audit *a)
 	id = a->current;
 	pthread_mutex_unlock(&a->lock);
 	if (write_new) {
-		fprintf(stderr, "keygate: audit log %s: writing works again; %" PRIu64 " records lost\n",
+		kg_log(KG_LOG_INFO, "audit log %s: writing works again; %" PRIu64 " records lost",
 			a->log_path, write_new);
 		writer_write_loss(a, "write", write_new, 0, err, &id);
 	}
@@ -750,8 +751,8 @@ static void audit_deliver(struct kg_audit *a, const struct side_msg *m)
 	if (fd < 0)
 		return;
 	if (audit_log_user_message(fd, m->type, m->text, NULL, NULL, NULL, m->success) <= 0) {
-		fprintf(stderr, "keygate: linux audit: sending a record failed: %s; "
-			"continuing without audit records\n", strerror(errno));
+		kg_log_warning("linux audit: sending a record failed: %s; "
+			"continuing without audit records", strerror(errno));
 		__atomic_store_n(&a->audit_fd, -1, __ATOMIC_RELAXED);
 		audit_close(fd);
 	}
@@ -831,8 +832,8 @@ static void audit_open_socket(struct kg_audit *a)
 {
 	a->audit_fd = audit_open();
 	if (a->audit_fd < 0)
-		fprintf(stderr, "keygate: linux audit: cannot open the audit socket: %s; "
-			"continuing without audit records\n", strerror(errno));
+		kg_log_warning("linux audit: cannot open the audit socket: %s; "
+			"continuing without audit records", strerror(errno));
 }
 
 static void audit_close_socket(struct kg_audit *a)
@@ -859,7 +860,7 @@ static void audit_lifecycle(struct kg_audit *a, int type, const char *op,
 
 static void audit_open_socket(struct kg_audit *a)
 {
-	fprintf(stderr, "keygate: linux audit: built without libaudit; no audit records\n");
+	kg_log_warning("linux audit: built without libaudit; no audit records");
 	a->audit_fd = -1;
 }
 
@@ -1035,12 +1036,12 @@ int kg_audit_open(struct kg_audit **out, const struct kg_audit_options *opts)
 		a->fd = open_log(path);
 		if (a->fd < 0) {
 			err = a->fd;
-			fprintf(stderr, "keygate: audit log %s: cannot open: %s\n", path, strerror(-err));
+			kg_log_error("audit log %s: cannot open: %s", path, strerror(-err));
 			goto out;
 		}
 		err = -pthread_create(&a->writer, NULL, writer_main, a);
 		if (err) {
-			fprintf(stderr, "keygate: audit log %s: cannot start the writer thread: %s\n",
+			kg_log_error("audit log %s: cannot start the writer thread: %s",
 				path, strerror(-err));
 			goto out;
 		}
@@ -1057,7 +1058,7 @@ int kg_audit_open(struct kg_audit **out, const struct kg_audit_options *opts)
 		}
 		err = -pthread_create(&a->side_thread, NULL, side_main, a);
 		if (err) {
-			fprintf(stderr, "keygate: audit: cannot start the audit/journal thread: %s\n",
+			kg_log_error("audit: cannot start the audit/journal thread: %s",
 				strerror(-err));
 			goto out;
 		}
@@ -1258,7 +1259,7 @@ int kg_audit_reopen(struct kg_audit *a)
 		return 0;
 	fd = open_log(a->log_path);
 	if (fd < 0) {
-		fprintf(stderr, "keygate: audit log %s: cannot reopen: %s; still writing to the old file\n",
+		kg_log_warning("audit log %s: cannot reopen: %s; still writing to the old file",
 			a->log_path, strerror(-fd));
 		return fd;
 	}
