@@ -11,6 +11,9 @@ struct cli_options {
 	bool json;   /* -j: JSON on stdout, errors as {"error": ...} */
 	bool pretty; /* -p: indented JSON (implies -j) */
 	bool debug;  /* -d: libbpf and verifier output on stderr */
+	/* Set by commands whose stdout is a stream of records (run): their
+	 * JSON errors go to stderr so stdout stays one JSON value a line. */
+	bool errors_to_stderr;
 };
 
 extern struct cli_options cli;
@@ -24,7 +27,8 @@ struct cli_command {
 /* Runs the command whose name starts with argv[0] (unique prefix). */
 int cli_dispatch(const struct cli_command *cmds, const char *noun, int argc, char **argv);
 
-/* Reports an error once: stderr for humans, a JSON object with -j. */
+/* Reports an error once: stderr for humans, a JSON object with -j (on
+ * stdout, or stderr when cli.errors_to_stderr). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Exit statuses shared by every command (documented in keygate(8)). */

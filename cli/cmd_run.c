@@ -312,6 +312,7 @@ int cmd_run(int argc, char **argv)
 	int sfd = -1;
 	int ret;
 
+	cli.errors_to_stderr = true;
 	a.policy_paths = calloc(argc, sizeof(*a.policy_paths));
 	if (!a.policy_paths)
 		return KG_EXIT_FAILURE;

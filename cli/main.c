@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 
 struct cli_options cli;
 
@@ -53,13 +54,31 @@ void cli_error(const char *fmt, ...)
 	if (cli.json) {
 		struct json_writer w;
 
-		json_init(&w, stdout, cli.pretty);
+		json_init(&w, cli.errors_to_stderr ? stderr : stdout, cli.pretty);
 		json_object_begin(&w);
 		json_kv_string(&w, "error", msg);
 		json_object_end(&w);
 	} else {
 		fprintf(stderr, "keygate: %s\n", msg);
 	}
+}
+
+/* Library errors are the command's errors; warnings and notices are lines
+ * on stderr; debug output is libbpf's own text. */
+static void log_to_cli(enum kg_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level == KG_LOG_ERROR)
+		cli_error("%s", msg);
+	else if (level == KG_LOG_DEBUG)
+		fprintf(stderr, "%s\n", msg);
+	else
+		fprintf(stderr, "keygate: %s\n", msg);
+}
+
+static void cli_log_init(void)
+{
+	kg_log_set_sink(log_to_cli, NULL, cli.debug ? KG_LOG_DEBUG : KG_LOG_INFO);
 }
 
 int cli_dispatch(const struct cli_command *cmds, const char *noun, int argc, char **argv)
@@ -129,6 +148,7 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	cli_log_init();
 	if (argc < 1 || strcmp(argv[0], "help") == 0) {
 		usage(argc < 1 ? stderr : stdout);
 		return argc < 1 ? KG_EXIT_USAGE : KG_EXIT_OK;

@@ -12,11 +12,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "event_format.h"
 #include "json_writer.h"
 #include "keygate_abi.h"
 #include "keygate_policy.h"
 
-#define KG_LOG_SCHEMA_VERSION 1
 #define KG_DEFAULT_LOG_PATH "/var/log/keygate/audit.log"
 
 struct kg_audit_options {
@@ -65,16 +65,5 @@ void kg_audit_close(struct kg_audit *a);
 /* Waits until the writer queue is empty (tests, benchmarks, shutdown). */
 void kg_audit_flush(struct kg_audit *a);
 void kg_audit_get_stats(struct kg_audit *a, struct kg_audit_stats *out);
-
-/* "2026-11-21T19:33:09.123456Z" from a CLOCK_BOOTTIME timestamp. */
-void kg_format_boot_time(char *buf, size_t size, uint64_t time_boot_ns);
-
-/* One decision as a JSON object (the log schema), also used by
- * `keygate run -j` for its foreground output. */
-void kg_event_write_json(struct json_writer *w, const struct kg_event *ev,
-			 const struct kg_compiled_policy *policy, const char *host);
-/* One decision as a human line for the agent's foreground output. */
-void kg_event_format_human(char *buf, size_t size, const struct kg_event *ev,
-			   const struct kg_compiled_policy *policy);
 
 #endif /* KEYGATE_AUDIT_H */

@@ -8,8 +8,8 @@
 
 #include <keyutils.h>
 
-#include "cli.h"
 #include "keyrings.h"
+#include "log.h"
 
 /* Keyring descriptions stay unique across reloads: adding a keyring with
  * an existing description would displace the one the old policy still
@@ -52,7 +52,7 @@ static int resolve_certs(struct kg_compiled_policy *p, size_t i, struct kg_keyri
 	ring = add_key("keyring", description, NULL, 0, KEY_SPEC_PROCESS_KEYRING);
 	if (ring < 0) {
 		err = -errno;
-		cli_error("anchor %s: creating keyring %s failed: %s", anchor_name(p, i),
+		kg_log_error("anchor %s: creating keyring %s failed: %s", anchor_name(p, i),
 			  description, strerror(-err));
 		return err;
 	}
@@ -69,7 +69,7 @@ static int resolve_certs(struct kg_compiled_policy *p, size_t i, struct kg_keyri
 		key = add_key("asymmetric", NULL, cert->der, cert->der_len, ring);
 		if (key < 0) {
 			err = -errno;
-			cli_error("anchor %s: adding certificate %s to the kernel failed: %s%s",
+			kg_log_error("anchor %s: adding certificate %s to the kernel failed: %s%s",
 				  anchor_name(p, i), cert->path, strerror(-err),
 				  err == -EBADMSG ? " (not an X.509 certificate this kernel "
 						    "can parse)" : "");
@@ -91,7 +91,7 @@ static int resolve_description(struct kg_compiled_policy *p, size_t i)
 	if (ring < 0) {
 		int err = -errno;
 
-		cli_error("anchor %s: keyring '%s' not found in the agent's or the user keyrings: %s",
+		kg_log_error("anchor %s: keyring '%s' not found in the agent's or the user keyrings: %s",
 			  anchor_name(p, i), description, strerror(-err));
 		return err;
 	}
@@ -107,12 +107,12 @@ static int check_serial(const struct kg_compiled_policy *p, size_t i)
 
 	if (keyctl_describe_alloc(serial, &description) < 0) {
 		err = -errno;
-		cli_error("anchor %s: keyring serial %d: %s", anchor_name(p, i), serial,
+		kg_log_error("anchor %s: keyring serial %d: %s", anchor_name(p, i), serial,
 			  strerror(-err));
 		return err;
 	}
 	if (strncmp(description, "keyring;", 8) != 0) {
-		cli_error("anchor %s: key %d is not a keyring (%s)", anchor_name(p, i), serial,
+		kg_log_error("anchor %s: key %d is not a keyring (%s)", anchor_name(p, i), serial,
 			  description);
 		err = -EINVAL;
 	}

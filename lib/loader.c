@@ -13,8 +13,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cli.h"
 #include "loader.h" /* before the skeleton: it names the ABI structs */
+#include "log.h"
 #include "keygate.skel.h"
 
 struct kg_loader {
@@ -37,9 +37,8 @@ struct path_lengths {
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	(void)level;
-	if (!cli.debug)
-		return 0;
-	return vfprintf(stderr, fmt, args);
+	kg_logv(KG_LOG_DEBUG, fmt, args);
+	return 0;
 }
 
 /* libbpf keeps reading while the kernel keeps writing; a poll returns
@@ -76,7 +75,7 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr)
 	int err;
 
 	if (len == 0 || len >= KG_XATTR_NAME_MAX) {
-		cli_error("signature xattr name '%s' must have 1 to %d bytes", sig_xattr,
+		kg_log_error("signature xattr name '%s' must have 1 to %d bytes", sig_xattr,
 			  KG_XATTR_NAME_MAX - 1);
 		return -EINVAL;
 	}
@@ -89,7 +88,7 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr)
 	l->skel = keygate_bpf__open();
 	if (!l->skel) {
 		err = -errno;
-		cli_error("opening keygate's BPF object failed: %s", strerror(-err));
+		kg_log_error("opening keygate's BPF object failed: %s", strerror(-err));
 		goto fail;
 	}
 	memset((char *)l->skel->rodata->sig_xattr, 0, KG_XATTR_NAME_MAX);
@@ -97,19 +96,19 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr)
 
 	err = keygate_bpf__load(l->skel);
 	if (err == -EPERM) {
-		cli_error("the kernel refused to load keygate's LSM programs (EPERM); "
+		kg_log_error("the kernel refused to load keygate's LSM programs (EPERM); "
 			  "run `keygate probe`");
 		goto fail;
 	}
 	if (err) {
-		cli_error("loading keygate's BPF programs failed: %s (a kernel function keygate "
+		kg_log_error("loading keygate's BPF programs failed: %s (a kernel function keygate "
 			  "calls is missing, or the verifier refused a program); `keygate probe` "
 			  "and `keygate -d run` say which", strerror(-err));
 		goto fail;
 	}
 	err = keygate_bpf__attach(l->skel);
 	if (err) {
-		cli_error("attaching keygate's LSM programs failed: %s; is \"bpf\" in "
+		kg_log_error("attaching keygate's LSM programs failed: %s; is \"bpf\" in "
 			  "/sys/kernel/security/lsm? (`keygate probe`)", strerror(-err));
 		goto fail;
 	}
@@ -118,7 +117,7 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr)
 	l->ring = ring_buffer__new(bpf_map__fd(l->skel->maps.events), on_ring_event, l, NULL);
 	if (!l->ring) {
 		err = -errno;
-		cli_error("opening keygate's event ring buffer failed: %s", strerror(-err));
+		kg_log_error("opening keygate's event ring buffer failed: %s", strerror(-err));
 		goto fail;
 	}
 	*out = l;
@@ -133,7 +132,7 @@ static int update(int fd, const void *key, const void *value, const char *map)
 	if (bpf_map_update_elem(fd, key, value, BPF_ANY)) {
 		int err = -errno;
 
-		cli_error("writing the policy into map %s failed: %s", map, strerror(-err));
+		kg_log_error("writing the policy into map %s failed: %s", map, strerror(-err));
 		return err;
 	}
 	return 0;
@@ -171,7 +170,7 @@ static int clear_slot(int fd, size_t key_size, uint32_t slot, const char *map)
 	for (size_t i = 0; i < n; i++) {
 		if (bpf_map_delete_elem(fd, keys + i * key_size) && errno != ENOENT) {
 			err = -errno;
-			cli_error("clearing map %s failed: %s", map, strerror(-err));
+			kg_log_error("clearing map %s failed: %s", map, strerror(-err));
 			goto out;
 		}
 	}
@@ -185,7 +184,7 @@ static int check_capacity(const struct kg_compiled_policy *p)
 {
 	if (p->n_rules > KG_MAX_RULES || p->n_anchors > KG_MAX_ANCHORS ||
 	    p->n_paths > KG_MAX_PATHS || p->n_revoked > KG_MAX_REVOKED) {
-		cli_error("policy %s exceeds the kernel side's capacity (%zu rules of %d, "
+		kg_log_error("policy %s exceeds the kernel side's capacity (%zu rules of %d, "
 			  "%zu anchors of %d, %zu scopes of %d, %zu revoked digests of %d)",
 			  p->name, p->n_rules, KG_MAX_RULES, p->n_anchors, KG_MAX_ANCHORS,
 			  p->n_paths, KG_MAX_PATHS, p->n_revoked, KG_MAX_REVOKED);
@@ -195,7 +194,7 @@ static int check_capacity(const struct kg_compiled_policy *p)
 		uint32_t kind = p->anchors[i].kind;
 
 		if ((kind == KG_ANCHOR_CERTS || kind == KG_ANCHOR_KEYRING) && !p->anchors[i].id) {
-			cli_error("anchor %s has no keyring serial yet",
+			kg_log_error("anchor %s has no keyring serial yet",
 				  p->anchor_info ? p->anchor_info[i].name : "?");
 			return -EINVAL;
 		}
@@ -218,7 +217,7 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 	int err;
 
 	if (strcmp(p->sig_xattr, l->sig_xattr) != 0) {
-		cli_error("policy %s names signature xattr '%s' but the loaded programs read "
+		kg_log_error("policy %s names signature xattr '%s' but the loaded programs read "
 			  "'%s'; restart the agent to change it", p->name, p->sig_xattr,
 			  l->sig_xattr);
 		return -EINVAL;
@@ -307,7 +306,7 @@ int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ct
 	if (n == -EAGAIN)
 		return 0;
 	if (n < 0) {
-		cli_error("reading keygate's event ring buffer failed: %s", strerror(-n));
+		kg_log_error("reading keygate's event ring buffer failed: %s", strerror(-n));
 		return n;
 	}
 	return 0;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
 /*
  * log_reader.h - reading keygate's JSON lines audit log (schema
- * KG_LOG_SCHEMA_VERSION, see keygate-log(8)): a small scanner for the flat
- * records the agent writes (no DOM), filters, the rotated file set
- * (plain or gzip) and the summary `keygate log summary` prints.
+ * KG_LOG_SCHEMA_VERSION, see keygate-log(8)): records parsed with the JSON
+ * reader (log_record.c), times (log_time.c), filters (log_record.c), the
+ * rotated file set, plain or gzip (log_files.c), and the summary
+ * `keygate log summary` prints (log_summary.c).
  */
 #ifndef KEYGATE_LOG_READER_H
 #define KEYGATE_LOG_READER_H
@@ -53,6 +54,8 @@ int kg_log_parse_line(struct kg_log_record *r, const char *line, size_t len, con
  * "90s", "30m", "1h", "2d", "1w"; "now". 0 or -EINVAL. */
 int kg_log_parse_time(const char *text, int64_t now_us, int64_t *out_us);
 int64_t kg_log_now_us(void);
+/* A record's "time": RFC 3339 with a zone. 0 or -EINVAL. */
+int kg_log_parse_record_time(const char *text, int64_t *out_us);
 
 struct kg_log_filter {
 	int64_t since_us, until_us; /* KG_LOG_UNSET: open */

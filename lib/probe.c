@@ -5,6 +5,7 @@
  * failure names the missing piece instead of a libbpf hint.
  */
 #include "probe.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +56,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	if (!libbpf_verbose || level == LIBBPF_DEBUG)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	kg_logv(KG_LOG_DEBUG, fmt, ap);
+	return 0;
 }
 
 static struct kg_probe_check *add_check(struct kg_probe_report *r, const char *name,

@@ -144,7 +144,8 @@ const struct kg_path_entry *kg_policy_lookup(const struct kg_compiled_policy *po
 /* Serialised compiled form (`keygate policy compile -o`), deterministic. */
 int kg_policy_write_blob(const struct kg_compiled_policy *policy, FILE *out);
 
-/* Names used in YAML, CLI output, events and logs. NULL when out of range. */
+/* Names used in YAML, CLI output, events and logs (names.c). NULL when out
+ * of range. */
 const char *kg_op_name(uint32_t op);
 int kg_op_from_name(const char *name); /* enum kg_op or -EINVAL */
 const char *kg_verdict_name(uint32_t verdict);
@@ -155,8 +156,8 @@ const char *kg_mode_name(uint32_t mode);                 /* KG_MODE_* */
 const char *kg_default_action_name(uint32_t action);     /* KG_DEFAULT_* */
 const char *kg_system_keyring_name(uint64_t system_id);  /* KG_SYSTEM_* */
 
-/* Hex digits: the value of one (0-15, or -1 when C is not a hex digit), and
- * LEN bytes as 2 * LEN lowercase digits plus a NUL at OUT. */
+/* Hex digits (names.c): the value of one (0-15, or -1 when C is not a hex
+ * digit), and LEN bytes as 2 * LEN lowercase digits plus a NUL at OUT. */
 int kg_hex_value(char c);
 void kg_hex_encode(char *out, const uint8_t *bytes, size_t len);
 

@@ -43,11 +43,12 @@ meson configure "$build" -Dwerror=true >/dev/null
 ninja -C "$build" || fail_early "the build failed"
 
 # Counts meson test results from its summary ("Ok: N", "Fail: N", ...).
+#   run_meson_suite SUITE [BUILD_DIR]
 run_meson_suite() {
-	local suite=$1 log ok fail
-	step "meson test --suite $suite"
+	local suite=$1 dir=${2:-$build} log ok fail
+	step "meson test -C $dir --suite $suite"
 	log=$(mktemp)
-	meson test -C "$build" --suite "$suite" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
+	meson test -C "$dir" --suite "$suite" --print-errorlogs --num-processes 2 2>&1 | tee "$log"
 	ok=$(sed -n 's/^Ok: *\([0-9]*\)/\1/p' "$log" | tail -n1)
 	fail=0
 	for key in Fail "Unexpected Pass" Timeout; do
@@ -65,6 +66,23 @@ run_meson_suite() {
 
 run_meson_suite unit
 run_meson_suite host
+
+# --- build without BPF support -----------------------------------------------
+# The policy library, `keygate policy`, `keygate log` and the unit suite
+# build and pass where clang and bpftool are missing (-Dbpf=disabled);
+# keygate run/probe there say so (unit test run-without-bpf).
+nobpf=$build-nobpf
+step "build without BPF support ($nobpf, -Dbpf=disabled, -Werror)"
+if { [ -f "$nobpf/build.ninja" ] ||
+     meson setup "$nobpf" "$src" -Dwerror=true -Dtests=enabled -Dbpf=disabled >/dev/null; } &&
+   meson configure "$nobpf" -Dwerror=true -Dbpf=disabled >/dev/null &&
+   ninja -C "$nobpf"; then
+	run_meson_suite unit "$nobpf"
+else
+	echo "run-tests: the build without BPF support failed" >&2
+	total_fail=$((total_fail + 1))
+fi
+# --- end of the build without BPF support -----------------------------------
 
 # The policy fuzzer (libFuzzer + ASan + UBSan, its own clang build directory)
 # for a short run over the examples' corpus; a crash fails the run.
