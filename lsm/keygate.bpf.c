@@ -90,8 +90,25 @@ struct kg_scratch {
 	struct kg_path_value found; /* the most specific scope so far */
 	struct kg_revoked_key revoked;
 	__u8 formatted_digest[FSVERITY_HEADER_LEN + KG_DIGEST_MAX];
+};
+
+/* The signature read from the xattr; only verify_file needs it. */
+struct kg_sig_scratch {
 	__u8 sig[KG_SIG_MAX];
 };
+
+/*
+ * Since the kernel allocates local storage elements with kmalloc_nolock()
+ * (7.x; 6.12 still used bpf_mem_alloc/kzalloc), an element larger than
+ * KMALLOC_MAX_CACHE_SIZE (8 KiB with 4 KiB pages) can be created as a map
+ * but never allocated: every bpf_*_storage_get(..., F_CREATE) returns NULL.
+ * An element is the value plus a 128-byte header; keep every local storage
+ * value well below.
+ */
+#define KG_LOCAL_STORAGE_VALUE_MAX (8192 - 128 - 128) /* header, and room to grow */
+_Static_assert(sizeof(struct kg_scratch) <= KG_LOCAL_STORAGE_VALUE_MAX, "kg_scratch too large");
+_Static_assert(sizeof(struct kg_sig_scratch) <= KG_LOCAL_STORAGE_VALUE_MAX,
+	       "kg_sig_scratch too large");
 
 /* Which scope prefix lengths exist in a slot: bit n set when path_rules
  * holds a key of length n, so the walk skips lookups that cannot hit.
@@ -212,6 +229,13 @@ struct {
 	__type(key, int);
 	__type(value, struct kg_scratch);
 } scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kg_sig_scratch);
+} sig_scratch SEC(".maps");
 
 /* 0: no policy. Written by the agent with one aligned 32-bit store. */
 __u32 active_generation;
@@ -625,6 +649,7 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 {
 	struct bpf_dynptr digest_out, data, sig_out, sig;
 	const struct kg_inode_verdict *cached;
+	struct kg_sig_scratch *sig_buf;
 	struct anchor_ctx attempt;
 	__u64 digest_size, sig_len;
 	__u64 mask = rule->anchors;
@@ -671,7 +696,13 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 		return;
 	}
 
-	bpf_dynptr_from_mem(s->sig, KG_SIG_MAX, 0, &sig_out);
+	sig_buf = bpf_task_storage_get(&sig_scratch, bpf_get_current_task_btf(), 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!sig_buf) {
+		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -ENOMEM);
+		return;
+	}
+	bpf_dynptr_from_mem(sig_buf->sig, KG_SIG_MAX, 0, &sig_out);
 	err = bpf_get_file_xattr(file, (const char *)sig_xattr, &sig_out);
 	if (err == -ENODATA) {
 		fail(d, rule->on_failure, KG_REASON_NO_SIGNATURE, 0);
@@ -691,7 +722,7 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -ERANGE);
 		return;
 	}
-	bpf_dynptr_from_mem(s->sig, sig_len, 0, &sig);
+	bpf_dynptr_from_mem(sig_buf->sig, sig_len, 0, &sig);
 	bpf_dynptr_from_mem(s->formatted_digest, FSVERITY_HEADER_LEN + digest_size, 0, &data);
 
 	attempt.data = &data;

@@ -34,7 +34,7 @@
 /* Longest path copied into an event (longer ones are truncated). */
 #define KG_EVENT_PATH_MAX 512
 #define KG_DIGEST_MAX 64 /* SHA-512 */
-#define KG_SIG_MAX 8192
+#define KG_SIG_MAX 4096 /* bytes of the signature xattr; larger is malformed */
 #define KG_XATTR_NAME_MAX 64
 #define KG_COMM_LEN 16
 #define KG_POLICY_DIGEST_LEN 32 /* SHA-256 of the compiled policy */
