@@ -27,7 +27,11 @@ hostname keygate-vm
 
 echo "KG-BOOTED $(uname -r)"
 # Modules come compressed; the kernel decompresses them (MODULE_DECOMPRESS).
-/usr/sbin/modprobe virtio_blk || echo "KG-ERROR modprobe virtio_blk failed"
+# No udev here to load drivers by modalias: the disk needs virtio_pci (a
+# module in 6.1's cloud kernel, built in from 6.12 on) and virtio_blk.
+for m in virtio_pci virtio_blk; do
+	/usr/sbin/modprobe "$m" || echo "KG-ERROR modprobe $m failed"
+done
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	[ -b /dev/vda ] && break
 	sleep 0.5

@@ -180,7 +180,7 @@ cat "$modules_cpio" "$work/tools.cpio.gz" >"$work/initrd.gz"
 
 stage_kb=$(du -sk "$work/stage" | cut -f1)
 image_mb=$((stage_kb * 2 / 1024 + 128))
-mkfs.ext4 -q -F -b 4096 -O verity -L kgdata -d "$work/stage" "$work/data.img" "${image_mb}M" >/dev/null ||
+mkfs.ext4 -q -F -b 4096 -O verity,ea_inode -L kgdata -d "$work/stage" "$work/data.img" "${image_mb}M" >/dev/null ||
 	die "mkfs.ext4 of the data image failed"
 
 # --- boot ----------------------------------------------------------------------
