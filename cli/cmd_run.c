@@ -43,6 +43,8 @@ struct agent {
 	struct active_policy previous;
 	uint64_t drops_reported;
 	char host[256];
+	/* What the kernel offers, probed at start; a reload is checked against it. */
+	struct kg_probe_report probe;
 };
 
 static void usage(FILE *out)
@@ -86,8 +88,10 @@ static bool policy_needs_signatures(const struct kg_compiled_policy *p)
 
 /*
  * The first probe check that stops this policy from being enforced: a
- * required check, any kfunc (the programs reference every one of them),
- * and fs-verity when a rule verifies signatures.
+ * required check, and, when a rule verifies signatures, any kfunc or
+ * fs-verity. The kfuncs a kernel may lack (bpf_get_file_xattr and
+ * bpf_get_fsverity_digest before 6.8) are weak in the BPF object, so
+ * allow/deny rules and defaults are enforced without them.
  */
 static const struct kg_probe_check *enforcement_blocker(const struct kg_probe_report *r,
 							 const struct kg_compiled_policy *p)
@@ -97,25 +101,25 @@ static const struct kg_probe_check *enforcement_blocker(const struct kg_probe_re
 
 		if (c->ok)
 			continue;
-		if (c->required || strncmp(c->name, "kfunc:", 6) == 0 ||
-		    (strcmp(c->name, "fs-verity") == 0 && policy_needs_signatures(p)))
+		if (c->required || (policy_needs_signatures(p) &&
+				    (strncmp(c->name, "kfunc:", 6) == 0 ||
+				     strcmp(c->name, "fs-verity") == 0)))
 			return c;
 	}
 	return NULL;
 }
 
-static int check_kernel(const struct kg_compiled_policy *p)
+static int check_kernel(struct agent *a, const struct kg_compiled_policy *p)
 {
 	const struct kg_probe_check *blocker;
-	struct kg_probe_report report;
 	int err;
 
-	err = kg_probe_run(&report, cli.debug);
+	err = kg_probe_run(&a->probe, cli.debug);
 	if (err) {
 		cli_error("probing the kernel failed: %s", strerror(-err));
 		return KG_EXIT_CANNOT_ENFORCE;
 	}
-	blocker = enforcement_blocker(&report, p);
+	blocker = enforcement_blocker(&a->probe, p);
 	if (!blocker)
 		return 0;
 	if (kg_policy_is_audit_only(p)) {
@@ -177,11 +181,23 @@ static void print_enforcing(const struct agent *a)
 /* SIGHUP: the new policy replaces the old only when all of it is ready. */
 static void reload(struct agent *a)
 {
+	const struct kg_probe_check *blocker = NULL;
 	struct active_policy next = { 0 };
-	char result[256];
+	char result[512];
 	int err;
 
 	err = load_policy(a, &next.policy);
+	if (!err && !kg_policy_is_audit_only(next.policy))
+		blocker = enforcement_blocker(&a->probe, next.policy);
+	if (blocker) {
+		snprintf(result, sizeof(result),
+			 "rejected: this kernel cannot enforce policy %s: %s: %s; the old policy "
+			 "stays in force", next.policy->name, blocker->name, blocker->detail);
+		fprintf(stderr, "keygate: reload %s\n", result);
+		kg_audit_policy_change(a->audit, a->current.policy, next.policy, result);
+		active_policy_free(&next);
+		return;
+	}
 	if (!err)
 		err = kg_keyrings_resolve(next.policy, &next.keyrings);
 	if (!err)
@@ -340,7 +356,7 @@ int cmd_run(int argc, char **argv)
 
 	if (load_policy(&a, &a.current.policy))
 		goto out;
-	ret = check_kernel(a.current.policy);
+	ret = check_kernel(&a, a.current.policy);
 	if (ret)
 		goto out;
 	ret = KG_EXIT_FAILURE;
