@@ -66,20 +66,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct mnt_idmap;
 
-/* libbpf's own definition arrived in 1.2; bookworm ships 1.1. */
-#ifndef bpf_ksym_exists
-#define bpf_ksym_exists(sym) ({                                                            \
-	_Static_assert(!__builtin_constant_p(!!sym), #sym " should be marked as __weak"); \
-	!!sym;                                                                             \
-})
-#endif
-
-/* Weak: kernels before 6.8 (bookworm's 6.1) lack these two. The object
- * still loads there; a `signed` rule fails closed (verify_file), and the
- * agent refuses such a policy at start with the probe's reason. */
-extern int bpf_get_fsverity_digest(struct file *file, struct bpf_dynptr *digest_p) __ksym __weak;
+extern int bpf_get_fsverity_digest(struct file *file, struct bpf_dynptr *digest_p) __ksym;
 extern int bpf_get_file_xattr(struct file *file, const char *name__str,
-			      struct bpf_dynptr *value_p) __ksym __weak;
+			      struct bpf_dynptr *value_p) __ksym;
 extern int bpf_verify_pkcs7_signature(struct bpf_dynptr *data_p, struct bpf_dynptr *sig_p,
 				      struct bpf_key *trusted_keyring) __ksym;
 extern struct bpf_key *bpf_lookup_user_key(__u32 serial, __u64 flags) __ksym;
@@ -675,10 +664,6 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 		return;
 	}
 
-	if (!bpf_ksym_exists(bpf_get_fsverity_digest) || !bpf_ksym_exists(bpf_get_file_xattr)) {
-		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -EOPNOTSUPP);
-		return;
-	}
 	__builtin_memcpy(s->formatted_digest, "FSVerity", FSVERITY_MAGIC_LEN);
 	bpf_dynptr_from_mem(&s->formatted_digest[FSVERITY_MAGIC_LEN], 4 + KG_DIGEST_MAX, 0,
 			    &digest_out);
