@@ -16,6 +16,9 @@
 #include "keygate_policy.h"
 
 #define KG_NAME_MAX 63 /* anchor and rule names */
+/* Mappings and lists inside each other; a policy needs 4 (rules, a rule,
+ * its paths). */
+#define KG_NESTING_MAX 32
 
 /* A place in a source file; file indexes kg_source_policy.sources. */
 struct kg_loc {

@@ -876,6 +876,61 @@ static void syntax_error(struct parser *p, const yaml_parser_t *yp)
 			    yp->problem ? yp->problem : "invalid YAML");
 }
 
+/*
+ * Reports the first mapping or list nested deeper than KG_NESTING_MAX,
+ * before libyaml builds the document: its scanner keeps one entry per open
+ * flow collection and walks them all for every token, so a deeply nested
+ * file costs time quadratic in its depth. Stopping at the limit bounds
+ * that walk. Syntax errors are left to the loader, which meets them at the
+ * same place.
+ */
+static bool nesting_within_limit(struct parser *p, const char *buf, size_t len)
+{
+	yaml_parser_t yp;
+	yaml_event_t ev;
+	unsigned int depth = 0;
+	bool within = true, done = false;
+
+	if (!yaml_parser_initialize(&yp)) {
+		p->err = -ENOMEM;
+		return false;
+	}
+	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
+	while (!done && yaml_parser_parse(&yp, &ev)) {
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > KG_NESTING_MAX) {
+				struct kg_loc loc = { p->file, (uint32_t)ev.start_mark.line + 1,
+						      (uint32_t)ev.start_mark.column + 1 };
+
+				kg_diag_add(p->diags, p->src, KG_SEV_ERROR, loc,
+					    "mappings and lists are nested more than %d levels deep",
+					    KG_NESTING_MAX);
+				within = false;
+				done = true;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	if (yp.error == YAML_MEMORY_ERROR) {
+		p->err = -ENOMEM;
+		within = false;
+	}
+	yaml_parser_delete(&yp);
+	return within;
+}
+
 static char *directory_of(const char *file)
 {
 	const char *slash = strrchr(file, '/');
@@ -898,6 +953,8 @@ int kg_parse_document(struct kg_source_policy *src, uint32_t file, const char *b
 	yaml_parser_t yp;
 	yaml_node_t *root;
 
+	if (!nesting_within_limit(&p, buf, len))
+		return p.err;
 	if (!yaml_parser_initialize(&yp))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -108,6 +109,18 @@ static const struct invalid_case invalid_cases[] = {
 	{ HDR RULE_OK "---\nkeygate: 1\n", "t.yaml:7:1: error: a policy file holds one YAML document; use drop-in files for more" },
 	{ HDR "x: &a [1]\n", "t.yaml:5:1: error: unknown key 'x' in the policy file" },
 	{ HDR "rules:\n  - &r {name: a, operations: [exec], require: allow}\n  - *r\n", "t.yaml:6:3: error: YAML aliases are not supported in keygate policy" },
+	/* nesting: the root mapping is level 1, so the 32nd bracket is level 33 */
+#define OPEN8 "[[[[[[[["
+#define CLOSE8 "]]]]]]]]"
+	{ "keygate: 1\nx: " OPEN8 OPEN8 OPEN8 "[[[[[[[]]]]]]]" CLOSE8 CLOSE8 CLOSE8 "\n", "t.yaml:2:1: error: unknown key 'x' in the policy file" },
+	{ "keygate: 1\nx: " OPEN8 OPEN8 OPEN8 OPEN8 "\n", "t.yaml:2:35: error: mappings and lists are nested more than 32 levels deep" },
+	{ "keygate: 1\nx: " OPEN8 OPEN8 OPEN8 OPEN8 "]]]\n", "t.yaml:2:35: error: mappings and lists are nested more than 32 levels deep" },
+#define MAP8 "{a: {a: {a: {a: {a: {a: {a: {a: "
+	{ "keygate: 1\nx: " MAP8 MAP8 MAP8 MAP8 "1", "t.yaml:2:128: error: mappings and lists are nested more than 32 levels deep" },
+#define DASH8 "- - - - - - - - "
+	{ "keygate: 1\nx:\n" DASH8 DASH8 DASH8 DASH8 "1\n", "t.yaml:3:63: error: mappings and lists are nested more than 32 levels deep" },
+	/* the limit holds in a second document too, which is otherwise an error of its own */
+	{ HDR RULE_OK "---\n" OPEN8 OPEN8 OPEN8 OPEN8 OPEN8 "\n", "t.yaml:8:33: error: mappings and lists are nested more than 32 levels deep" },
 	/* top level and header */
 	{ "- a\n", "t.yaml:1:1: error: the policy file must be a mapping, not a list" },
 	{ "policy: {name: t, version: 1}\n" RULE_OK, "t.yaml:1:1: error: missing 'keygate: 1' (the schema version) at the top level" },
@@ -385,6 +398,54 @@ static void test_limits(void **state)
 		kg_diagnostics_free(&diags);
 	}
 	free(yaml);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * 100,000 levels of flow lists, flow mappings and compact block lists are
+ * rejected where level 33 opens, in well under a second: before the depth
+ * limit libyaml's scanner took 13 s (time quadratic in the depth) on the
+ * flow forms. The bound is CPU time, generous enough for an unoptimised
+ * build on a loaded machine and far below what a quadratic walk needs.
+ */
+static void test_deep_nesting_is_rejected_quickly(void **state)
+{
+	static const struct {
+		const char *head, *open, *close, *expected;
+	} forms[] = {
+		{ "keygate: 1\nx: ", "[", "]", "t.yaml:2:35: error: mappings and lists are nested more than 32 levels deep" },
+		{ "keygate: 1\nx: ", "{a: ", "}", "t.yaml:2:128: error: mappings and lists are nested more than 32 levels deep" },
+		{ "keygate: 1\nx:\n", "- ", "", "t.yaml:3:63: error: mappings and lists are nested more than 32 levels deep" },
+	};
+	const size_t depth = 100000;
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		size_t lo = strlen(forms[f].open), lc = strlen(forms[f].close);
+		char *yaml = malloc(strlen(forms[f].head) + depth * (lo + lc) + 2);
+		size_t len = (size_t)sprintf(yaml, "%s", forms[f].head);
+		double start;
+
+		for (size_t i = 0; i < depth; i++, len += lo)
+			memcpy(yaml + len, forms[f].open, lo);
+		yaml[len++] = '1';
+		for (size_t i = 0; i < depth; i++, len += lc)
+			memcpy(yaml + len, forms[f].close, lc);
+		yaml[len] = '\0';
+		start = cpu_seconds();
+		expect_first_error(yaml, forms[f].expected);
+		if (cpu_seconds() - start >= 1.0)
+			fail_msg("form %zu: %.2f s of CPU time for %zu levels", f,
+				 cpu_seconds() - start, depth);
+		free(yaml);
+	}
 }
 
 /* Warnings leave the policy valid. */
@@ -974,6 +1035,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_invalid_table),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_deep_nesting_is_rejected_quickly),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_specificity),
 		cmocka_unit_test(test_inheritance_gaps),
