@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <keyutils.h>
 
@@ -80,44 +81,146 @@ static int resolve_certs(struct kg_compiled_policy *p, size_t i, struct kg_keyri
 	return 0;
 }
 
-static int resolve_description(struct kg_compiled_policy *p, size_t i)
+/* What lets a group or everyone change a keyring: adding or removing keys,
+ * linking it into a keyring of their own (whoever possesses it gets the
+ * possessor's rights, which include write), or changing its attributes. */
+#define KG_CHANGE_PERMS (KEY_OTH_WRITE | KEY_OTH_LINK | KEY_OTH_SETATTR)
+
+const char *kg_keyring_untrusted(uint32_t uid, uint32_t perm, uint32_t agent_uid)
 {
-	const char *description = p->anchor_info[i].keyring_description;
-	key_serial_t ring;
-
-	ring = find_key_by_type_and_desc("keyring", description, 0);
-	if (ring < 0)
-		ring = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", description, 0);
-	if (ring < 0) {
-		int err = -errno;
-
-		kg_log_error("anchor %s: keyring '%s' not found in the agent's or the user keyrings: %s",
-			  anchor_name(p, i), description, strerror(-err));
-		return err;
-	}
-	p->anchors[i].id = (uint32_t)ring;
-	return 0;
+	if (uid != 0 && uid != agent_uid)
+		return "it is not owned by root";
+	if (perm & (KG_CHANGE_PERMS << 8))
+		return "its group may write, link or change it";
+	if (perm & KG_CHANGE_PERMS)
+		return "everyone may write, link or change it";
+	return NULL;
 }
 
-static int check_serial(const struct kg_compiled_policy *p, size_t i)
+/* "file:line:col: anchor NAME" for messages about the anchor. */
+static void anchor_where(const struct kg_compiled_policy *p, size_t i, char *buf, size_t size)
 {
-	key_serial_t serial = (key_serial_t)p->anchors[i].id;
-	char *description = NULL;
+	const struct kg_source_ref *src = p->anchor_info ? &p->anchor_info[i].src : NULL;
+
+	if (src && src->file)
+		snprintf(buf, size, "%s:%u:%u: anchor %s", src->file, src->line, src->col,
+			 anchor_name(p, i));
+	else
+		snprintf(buf, size, "anchor %s", anchor_name(p, i));
+}
+
+/* Splits keyctl_describe's "type;uid;gid;perm;description". */
+static bool parse_description(char *text, const char **type, uint32_t *uid, uint32_t *gid,
+			      uint32_t *perm)
+{
+	char *field[4], *end;
+
+	for (int f = 0; f < 4; f++) {
+		field[f] = text;
+		text = strchr(text, ';');
+		if (!text)
+			return false;
+		*text++ = '\0';
+	}
+	*type = field[0];
+	*uid = (uint32_t)strtoul(field[1], &end, 10);
+	if (*end)
+		return false;
+	*gid = (uint32_t)strtoul(field[2], &end, 10);
+	if (*end)
+		return false;
+	*perm = (uint32_t)strtoul(field[3], &end, 16);
+	return !*end;
+}
+
+/*
+ * Checks that serial is a keyring only root controls; how names it in
+ * messages (e.g. "keyring 'ops' in the user keyring of uid 0 (serial 12)").
+ */
+static int check_keyring(struct kg_compiled_policy *p, size_t i, key_serial_t serial,
+			 const char *how)
+{
+	char where[512], *text = NULL;
+	const char *type, *why;
+	uint32_t uid, gid, perm;
 	int err = 0;
 
-	if (keyctl_describe_alloc(serial, &description) < 0) {
+	anchor_where(p, i, where, sizeof(where));
+	if (keyctl_describe_alloc(serial, &text) < 0) {
 		err = -errno;
-		kg_log_error("anchor %s: keyring serial %d: %s", anchor_name(p, i), serial,
-			  strerror(-err));
+		kg_log_error("%s: %s: %s", where, how, strerror(-err));
 		return err;
 	}
-	if (strncmp(description, "keyring;", 8) != 0) {
-		kg_log_error("anchor %s: key %d is not a keyring (%s)", anchor_name(p, i), serial,
-			  description);
+	if (!parse_description(text, &type, &uid, &gid, &perm)) {
+		kg_log_error("%s: %s: the kernel's description of it cannot be read", where, how);
 		err = -EINVAL;
+		goto out;
 	}
-	free(description);
+	if (strcmp(type, "keyring") != 0) {
+		kg_log_error("%s: %s is a key of type '%s', not a keyring", where, how, type);
+		err = -EINVAL;
+		goto out;
+	}
+	why = kg_keyring_untrusted(uid, perm, (uint32_t)geteuid());
+	if (why) {
+		kg_log_error("%s: %s (owner uid %u, gid %u, permissions %08x) cannot be a trust anchor: %s",
+			     where, how, uid, gid, perm, why);
+		err = -EPERM;
+		goto out;
+	}
+	p->anchors[i].id = (uint32_t)serial;
+	kg_log(KG_LOG_INFO, "anchor %s: %s: owner uid %u, gid %u, permissions %08x",
+	       anchor_name(p, i), how, uid, gid, perm);
+out:
+	free(text);
 	return err;
+}
+
+/*
+ * Only keyrings root's processes own are searched: the agent's process and
+ * session keyrings, then its user's keyring (with their nested keyrings).
+ * Never /proc/keys, where any user's keyring of the same description that
+ * the agent may view would do.
+ */
+static int resolve_description(struct kg_compiled_policy *p, size_t i)
+{
+	static const struct {
+		key_serial_t id;
+		const char *name;
+	} places[] = {
+		{ KEY_SPEC_PROCESS_KEYRING, "the agent's process keyring" },
+		{ KEY_SPEC_SESSION_KEYRING, "the agent's session keyring" },
+		{ KEY_SPEC_USER_KEYRING, "the user keyring of uid %u" },
+	};
+	const char *description = p->anchor_info[i].keyring_description;
+	char where[512], how[512], place[64];
+	int err = -ENOKEY;
+
+	for (size_t k = 0; k < sizeof(places) / sizeof(places[0]); k++) {
+		key_serial_t ring = keyctl_search(places[k].id, "keyring", description, 0);
+
+		if (ring >= 0) {
+			snprintf(place, sizeof(place), places[k].name, (unsigned int)geteuid());
+			snprintf(how, sizeof(how), "keyring '%s' in %s (serial %d)", description,
+				 place, ring);
+			return check_keyring(p, i, ring, how);
+		}
+		/* A keyring that does not exist or cannot be searched holds nothing. */
+		if (errno != ENOKEY && errno != EACCES && errno != EKEYREVOKED)
+			err = -errno;
+	}
+	anchor_where(p, i, where, sizeof(where));
+	kg_log_error("%s: keyring '%s' not found in the agent's process or session keyring or the user keyring of uid %u (keyrings of other users are never used): %s",
+		     where, description, (unsigned int)geteuid(), strerror(-err));
+	return err;
+}
+
+static int check_serial(struct kg_compiled_policy *p, size_t i)
+{
+	char how[64];
+
+	snprintf(how, sizeof(how), "keyring serial %llu", (unsigned long long)p->anchors[i].id);
+	return check_keyring(p, i, (key_serial_t)p->anchors[i].id, how);
 }
 
 int kg_keyrings_resolve(struct kg_compiled_policy *p, struct kg_keyrings *out)

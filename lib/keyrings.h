@@ -24,11 +24,22 @@ struct kg_keyrings {
  * new keyring "keygate:<policy>:<anchor>:<seq>" linked into the agent's
  * process keyring (so it lives exactly as long as the agent) holding each
  * non-revoked certificate; keyring anchors by description are searched in
- * the agent's keyrings and then the user keyring; anchors by serial must
- * name an existing keyring. Reports the first failure (anchor, file,
- * errno) and returns -errno; on failure nothing stays created.
+ * the agent's process and session keyrings and then its user's keyring,
+ * never among other users' keyrings; anchors by serial must name an
+ * existing keyring. A keyring anchor must pass kg_keyring_untrusted; its
+ * serial, owner and permissions are logged (KG_LOG_INFO). Reports the first
+ * failure (file:line:col, anchor, serial, errno) and returns -errno
+ * (-EPERM for a keyring root does not control); on failure nothing stays
+ * created.
  */
 int kg_keyrings_resolve(struct kg_compiled_policy *policy, struct kg_keyrings *out);
+/*
+ * Why a keyring with owner uid and permission mask perm (keyctl_describe's
+ * fields) cannot be a trust anchor of an agent running as agent_uid, or
+ * NULL when it can: it must be owned by root (or agent_uid), and neither
+ * its group nor everyone may write it, link it or set its attributes.
+ */
+const char *kg_keyring_untrusted(uint32_t uid, uint32_t perm, uint32_t agent_uid);
 /* Unlinks the keyrings resolve created; the kernel then frees them. */
 void kg_keyrings_release(struct kg_keyrings *k);
 

@@ -469,6 +469,34 @@ static void free_src_anchor(struct kg_src_anchor *a)
 	free(a->cert_locs);
 }
 
+/*
+ * The description in a keyring anchor's string: "NAME", or keyctl(1)'s
+ * "%keyring:NAME" and "%:NAME" for a keyring described NAME.
+ */
+static const char *keyring_description(struct parser *p, const yaml_node_t *node, const char *s)
+{
+	const char *colon;
+
+	if (s[0] == '%') {
+		colon = strchr(s, ':');
+		if (!colon) {
+			error_at(p, node, "keyring '%s' is not '%%keyring:NAME' or '%%:NAME'", s);
+			return NULL;
+		}
+		if (colon != s + 1 && strncmp(s + 1, "keyring:", 8) != 0) {
+			error_at(p, node, "keyring '%s' names a key of type '%.*s'; a trust anchor is a keyring ('%%keyring:NAME')",
+				 s, (int)(colon - s - 1), s + 1);
+			return NULL;
+		}
+		s = colon + 1;
+	}
+	if (!*s) {
+		error_at(p, node, "keyring description is empty");
+		return NULL;
+	}
+	return s;
+}
+
 static void parse_anchor(struct parser *p, const yaml_node_t *node)
 {
 	static const char *const keys[] = { "name", "certificates", "system", "keyring" };
@@ -546,7 +574,8 @@ static void parse_anchor(struct parser *p, const yaml_node_t *node)
 				error_at(p, v[3], "keyring serial must not be 0");
 				ok = false;
 			}
-		} else if ((s = get_string(p, v[3], "'keyring'"))) {
+		} else if ((s = get_string(p, v[3], "'keyring'")) &&
+			   (s = keyring_description(p, v[3], s))) {
 			a.keyring_description = xstrdup(p, s);
 		} else {
 			ok = false;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <keyutils.h>
@@ -212,6 +214,154 @@ static void test_keyring_serial_is_checked(void **state)
 	keyctl_unlink(user_key, KEY_SPEC_PROCESS_KEYRING);
 }
 
+/* The owner and permission rule, case by case (no root needed). */
+static void test_untrusted_keyring_rule(void **state)
+{
+	static const struct {
+		uint32_t uid, perm, agent_uid;
+		const char *why; /* NULL: may be an anchor */
+	} cases[] = {
+		/* keyctl newring by root: possessor all, owner view */
+		{ 0, 0x3f010000, 0, NULL },
+		{ 0, KEY_POS_ALL | KEY_USR_ALL | KEY_GRP_VIEW | KEY_GRP_READ | KEY_GRP_SEARCH |
+			     KEY_OTH_VIEW | KEY_OTH_READ | KEY_OTH_SEARCH, 0, NULL },
+		/* a user's keyring, however locked down */
+		{ 1000, 0x3f010000, 0, "it is not owned by root" },
+		{ 1000, KEY_POS_ALL | KEY_USR_ALL | KEY_OTH_VIEW, 0, "it is not owned by root" },
+		{ 65534, 0, 0, "it is not owned by root" },
+		/* an agent run as another user trusts its own keyrings too */
+		{ 1000, 0x3f010000, 1000, NULL },
+		{ 1001, 0x3f010000, 1000, "it is not owned by root" },
+		/* root's, but others may change it */
+		{ 0, 0x3f010000 | KEY_OTH_WRITE, 0, "everyone may write, link or change it" },
+		{ 0, 0x3f010000 | KEY_OTH_LINK, 0, "everyone may write, link or change it" },
+		{ 0, 0x3f010000 | KEY_OTH_SETATTR, 0, "everyone may write, link or change it" },
+		{ 0, 0x3f010000 | KEY_OTH_ALL, 0, "everyone may write, link or change it" },
+		{ 0, 0x3f010000 | KEY_GRP_WRITE, 0, "its group may write, link or change it" },
+		{ 0, 0x3f010000 | KEY_GRP_LINK, 0, "its group may write, link or change it" },
+		{ 0, 0x3f010000 | KEY_GRP_SETATTR, 0, "its group may write, link or change it" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = kg_keyring_untrusted(cases[i].uid, cases[i].perm,
+						       cases[i].agent_uid);
+
+		if (!cases[i].why && why)
+			fail_msg("case %zu: refused (%s)", i, why);
+		if (cases[i].why && (!why || strcmp(why, cases[i].why) != 0))
+			fail_msg("case %zu: expected '%s', got '%s'", i, cases[i].why,
+				 why ? why : "accepted");
+	}
+}
+
+/* A keyring others may change is refused, by description and by serial. */
+static void test_keyring_others_may_change_is_refused(void **state)
+{
+	static const key_perm_t loose[] = { KEY_OTH_WRITE, KEY_OTH_LINK, KEY_OTH_SETATTR,
+					    KEY_GRP_WRITE, KEY_GRP_LINK, KEY_GRP_SETATTR };
+	struct one_anchor p;
+	struct kg_keyrings k;
+	key_serial_t ring;
+
+	(void)state;
+	ring = add_key("keyring", "keygate-unit-loose", NULL, 0, KEY_SPEC_PROCESS_KEYRING);
+	assert_true(ring > 0);
+	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+		assert_int_equal(keyctl_setperm(ring, KEY_POS_ALL | KEY_USR_ALL | KEY_OTH_VIEW | loose[i]), 0);
+		one_anchor_init(&p, KG_ANCHOR_KEYRING);
+		p.info.src = (struct kg_source_ref){ "p.yaml", 7, 5 };
+		p.info.keyring_description = "keygate-unit-loose";
+		assert_int_equal(kg_keyrings_resolve(&p.policy, &k), -EPERM);
+		assert_int_equal(p.anchor.id, 0);
+		assert_non_null(strstr(last_error, "p.yaml:7:5: anchor org: keyring 'keygate-unit-loose' in the agent's process keyring (serial "));
+		assert_non_null(strstr(last_error, "cannot be a trust anchor: "));
+		assert_non_null(strstr(last_error, loose[i] & 0xff ? "everyone may" : "its group may"));
+
+		one_anchor_init(&p, KG_ANCHOR_KEYRING);
+		p.anchor.id = (uint32_t)ring;
+		assert_int_equal(kg_keyrings_resolve(&p.policy, &k), -EPERM);
+		assert_non_null(strstr(last_error, "anchor org: keyring serial "));
+	}
+	/* The same keyring, locked down again, is an anchor. */
+	assert_int_equal(keyctl_setperm(ring, KEY_POS_ALL | KEY_USR_ALL | KEY_OTH_VIEW), 0);
+	one_anchor_init(&p, KG_ANCHOR_KEYRING);
+	p.info.keyring_description = "keygate-unit-loose";
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), 0);
+	assert_int_equal(p.anchor.id, (uint64_t)ring);
+	keyctl_unlink(ring, KEY_SPEC_PROCESS_KEYRING);
+}
+
+/*
+ * A keyring outside the agent's keyrings is not found, even when the agent
+ * may view it: keyutils' find-by-description (keyctl's "%:NAME") scans
+ * /proc/keys and takes it, which is how another user's keyring became an
+ * anchor. Here another process holds it in its own process keyring.
+ */
+static void test_keyring_elsewhere_is_not_found(void **state)
+{
+	static char description[] = "keygate-unit-elsewhere";
+	int ready[2], done[2];
+	key_serial_t theirs;
+	struct one_anchor p;
+	struct kg_keyrings k;
+	pid_t child;
+	int status;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(done), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char c;
+		key_serial_t ring = add_key("keyring", description, NULL, 0,
+					    KEY_SPEC_PROCESS_KEYRING);
+
+		if (ring < 0 || keyctl_setperm(ring, KEY_POS_ALL | KEY_USR_ALL | KEY_OTH_VIEW) < 0)
+			ring = 0;
+		if (write(ready[1], &ring, sizeof(ring)) != sizeof(ring))
+			_exit(1);
+		_exit(read(done[0], &c, 1) < 0);
+	}
+	assert_int_equal(read(ready[0], &theirs, sizeof(theirs)), sizeof(theirs));
+	assert_true(theirs > 0);
+	/* Control: the scan finds it. */
+	assert_int_equal(find_key_by_type_and_desc("keyring", description, 0), theirs);
+
+	one_anchor_init(&p, KG_ANCHOR_KEYRING);
+	p.info.keyring_description = description;
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), -ENOKEY);
+	assert_int_equal(p.anchor.id, 0);
+	assert_non_null(strstr(last_error, "keyring 'keygate-unit-elsewhere' not found"));
+
+	assert_int_equal(write(done[1], "x", 1), 1);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
+static void test_keyring_in_user_keyring_is_found(void **state)
+{
+	char description[64];
+	struct one_anchor p;
+	struct kg_keyrings k;
+	key_serial_t ring;
+
+	(void)state;
+	snprintf(description, sizeof(description), "keygate-unit-user-%d", (int)getpid());
+	ring = add_key("keyring", description, NULL, 0, KEY_SPEC_USER_KEYRING);
+	assert_true(ring > 0);
+	one_anchor_init(&p, KG_ANCHOR_KEYRING);
+	p.info.keyring_description = description;
+	assert_int_equal(kg_keyrings_resolve(&p.policy, &k), 0);
+	assert_int_equal(p.anchor.id, (uint64_t)ring);
+	keyctl_unlink(ring, KEY_SPEC_USER_KEYRING);
+}
+
 static void test_system_anchor_is_left_to_the_kernel(void **state)
 {
 	struct one_anchor p;
@@ -235,6 +385,10 @@ int main(void)
 		cmocka_unit_test(test_keyring_by_description_is_found),
 		cmocka_unit_test(test_missing_keyring_description_is_reported),
 		cmocka_unit_test(test_keyring_serial_is_checked),
+		cmocka_unit_test(test_untrusted_keyring_rule),
+		cmocka_unit_test(test_keyring_others_may_change_is_refused),
+		cmocka_unit_test(test_keyring_elsewhere_is_not_found),
+		cmocka_unit_test(test_keyring_in_user_keyring_is_found),
 		cmocka_unit_test(test_system_anchor_is_left_to_the_kernel),
 	};
 

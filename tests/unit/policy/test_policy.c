@@ -165,6 +165,10 @@ static const struct invalid_case invalid_cases[] = {
 	{ HDR "anchors:\n  - {name: a, keyring: 0}\n", "t.yaml:6:24: error: keyring serial must not be 0" },
 	{ HDR "anchors:\n  - {name: a, keyring: 4294967296}\n", "t.yaml:6:24: error: keyring serial is too large (at most 2147483647)" },
 	{ HDR "anchors:\n  - {name: a, keyring: [1]}\n", "t.yaml:6:24: error: 'keyring' must be a string, not a list" },
+	{ HDR "anchors:\n  - {name: a, keyring: \"%user:ops\"}\n", "t.yaml:6:24: error: keyring '%user:ops' names a key of type 'user'; a trust anchor is a keyring ('%keyring:NAME')" },
+	{ HDR "anchors:\n  - {name: a, keyring: \"%ops\"}\n", "t.yaml:6:24: error: keyring '%ops' is not '%keyring:NAME' or '%:NAME'" },
+	{ HDR "anchors:\n  - {name: a, keyring: \"%keyring:\"}\n", "t.yaml:6:24: error: keyring description is empty" },
+	{ HDR "anchors:\n  - {name: a, keyring: \"\"}\n", "t.yaml:6:24: error: keyring description is empty" },
 	{ HDR "anchors:\n  - {name: a, certificates: []}\n", "t.yaml:6:29: error: 'certificates' is empty" },
 	{ HDR "anchors:\n  - {name: a, certificates: x.pem}\n", "t.yaml:6:29: error: 'certificates' must be a list, not a scalar" },
 	{ HDR "anchors:\n  - {name: a, certs: [x.pem]}\n", "t.yaml:6:15: error: unknown key 'certs' in anchor 'a'" },
@@ -448,6 +452,55 @@ static void test_deep_nesting_is_rejected_quickly(void **state)
 	}
 }
 
+/* The keyring forms keygate-policy(5) documents, its example as written. */
+static void test_keyring_forms(void **state)
+{
+	static const char *const forms[][2] = {
+		{ "ops", "ops" },
+		{ "\"%keyring:ops\"", "ops" },
+		{ "\"%:ops\"", "ops" },
+		{ "\"%keyring:%:x\"", "%:x" },
+		{ "\"12a\"", "12a" },
+		{ NULL, "ops" }, /* the man page's example */
+	};
+	char path[4096], *man, *example, *end, yaml[512];
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/policy/keygate-policy.5", source_root);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	man = calloc(1, 1 << 20);
+	assert_non_null(man);
+	len = fread(man, 1, (1 << 20) - 1, f);
+	fclose(f);
+	man[len] = '\0';
+	example = strstr(man, "\\fB\"%keyring:");
+	assert_non_null(example);
+	example += 3;
+	end = strstr(example, "\\fR");
+	assert_non_null(end);
+	*end = '\0';
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *p = NULL;
+
+		snprintf(yaml, sizeof(yaml),
+			 HDR "anchors:\n  - {name: ring, keyring: %s}\n"
+			     "rules:\n  - {name: r, operations: [exec], require: signed, anchors: [ring]}\n",
+			 forms[i][0] ? forms[i][0] : example);
+		if (load_text(yaml, &p, &diags)) {
+			kg_diagnostics_print(&diags, stderr);
+			fail_msg("form %s", forms[i][0] ? forms[i][0] : example);
+		}
+		assert_string_equal(p->anchor_info[0].keyring_description, forms[i][1]);
+		kg_policy_free(p);
+		kg_diagnostics_free(&diags);
+	}
+	free(man);
+}
+
 /* Warnings leave the policy valid. */
 struct warning_case {
 	const char *yaml;
@@ -549,7 +602,7 @@ static void test_specificity(void **state)
 	assert_null(p->anchor_info[1].keyring_description);
 	assert_int_equal(p->anchors[2].kind, KG_ANCHOR_KEYRING);
 	assert_int_equal(p->anchors[2].id, 0);
-	assert_string_equal(p->anchor_info[2].keyring_description, "%keyring:ops");
+	assert_string_equal(p->anchor_info[2].keyring_description, "ops");
 	assert_int_equal(p->anchors[3].kind, KG_ANCHOR_CERTS);
 	assert_int_equal(p->anchors[3].id, 0);
 	assert_int_equal(p->anchor_info[3].n_certs, 2);
@@ -1036,6 +1089,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_invalid_table),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_deep_nesting_is_rejected_quickly),
+		cmocka_unit_test(test_keyring_forms),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_specificity),
 		cmocka_unit_test(test_inheritance_gaps),
