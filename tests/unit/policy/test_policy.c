@@ -476,9 +476,9 @@ static void test_keyring_forms(void **state)
 	len = fread(man, 1, (1 << 20) - 1, f);
 	fclose(f);
 	man[len] = '\0';
-	example = strstr(man, "\\fB\"%keyring:");
+	example = strstr(man, "e.g.\n\\fB\"%keyring:");
 	assert_non_null(example);
-	example += 3;
+	example += 8;
 	end = strstr(example, "\\fR");
 	assert_non_null(end);
 	*end = '\0';
