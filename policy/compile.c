@@ -20,6 +20,7 @@ struct compiler {
 	struct kg_source_policy *src;
 	struct kg_diagnostics *diags;
 	struct kg_compiled_policy *out;
+	size_t *anchor_order; /* anchor indexes by name, then position */
 	int err;
 };
 
@@ -76,19 +77,47 @@ static void check_header(struct compiler *c)
 		kg_diag_add(c->diags, src, KG_SEV_ERROR, first_loc(), "'policy' has no 'version'");
 }
 
+static int compare_anchor_names(const void *a, const void *b, void *arg)
+{
+	const struct kg_src_anchor *anchors = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	int cmp = strcmp(anchors[ia].name, anchors[ib].name);
+
+	return cmp ? cmp : (ia > ib) - (ia < ib);
+}
+
+/* Anchor names are sorted once, for duplicates and for find_anchor: a
+ * walk over every anchor per name is quadratic in adversarial files. */
 static void check_duplicate_names(struct compiler *c)
 {
 	struct kg_source_policy *src = c->src;
+	size_t *order = xcalloc(c, src->n_anchors, sizeof(*order));
+	size_t *first = xcalloc(c, src->n_anchors, sizeof(*first));
 
+	if (!order || !first)
+		goto out;
 	for (size_t i = 0; i < src->n_anchors; i++)
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(src->anchors[i].name, src->anchors[j].name) == 0) {
-				kg_diag_add(c->diags, src, KG_SEV_ERROR, src->anchors[i].loc,
-					    "anchor '%s' is already defined at %s:%u:%u",
-					    src->anchors[i].name, file_of(c, src->anchors[j].loc),
-					    src->anchors[j].loc.line, src->anchors[j].loc.col);
-				break;
-			}
+		order[i] = i;
+	qsort_r(order, src->n_anchors, sizeof(*order), compare_anchor_names, src->anchors);
+	for (size_t k = 0; k < src->n_anchors; k++) {
+		size_t i = order[k];
+
+		first[i] = k > 0 && strcmp(src->anchors[order[k - 1]].name, src->anchors[i].name) == 0
+				   ? first[order[k - 1]] : i;
+	}
+	for (size_t i = 0; i < src->n_anchors; i++) {
+		const struct kg_src_anchor *a = &src->anchors[i], *f = &src->anchors[first[i]];
+
+		if (first[i] != i)
+			kg_diag_add(c->diags, src, KG_SEV_ERROR, a->loc,
+				    "anchor '%s' is already defined at %s:%u:%u", a->name,
+				    file_of(c, f->loc), f->loc.line, f->loc.col);
+	}
+	c->anchor_order = order;
+	order = NULL;
+out:
+	free(order);
+	free(first);
 }
 
 /* Rule names are checked with a sorted index: policies may hold thousands. */
@@ -232,25 +261,39 @@ static void compile_revoked_certs(struct compiler *c)
 	}
 }
 
-static int find_anchor(const struct kg_source_policy *src, const char *name)
+/* The first anchor of that name, or -1. */
+static int find_anchor(const struct compiler *c, const char *name)
 {
-	for (size_t i = 0; i < src->n_anchors; i++)
-		if (strcmp(src->anchors[i].name, name) == 0)
-			return (int)i;
+	const struct kg_source_policy *src = c->src;
+	size_t lo = 0, hi = src->n_anchors;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(src->anchors[c->anchor_order[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < src->n_anchors && strcmp(src->anchors[c->anchor_order[lo]].name, name) == 0)
+		return (int)c->anchor_order[lo];
 	return -1;
 }
 
 static void report_undefined_anchor(struct compiler *c, const struct kg_src_rule *r, size_t k)
 {
 	struct kg_source_policy *src = c->src;
-	const char **names = xcalloc(c, src->n_anchors, sizeof(*names));
+	/* A guess compares with every anchor: only among as many as a valid
+	 * policy may have, or many undefined names cost quadratic time. */
+	size_t n = src->n_anchors <= KG_MAX_ANCHORS ? src->n_anchors : 0;
+	const char **names = xcalloc(c, n, sizeof(*names));
 	const char *guess;
 
 	if (!names)
 		return;
-	for (size_t i = 0; i < src->n_anchors; i++)
+	for (size_t i = 0; i < n; i++)
 		names[i] = src->anchors[i].name;
-	guess = kg_did_you_mean(r->anchor_names[k], names, src->n_anchors);
+	guess = n ? kg_did_you_mean(r->anchor_names[k], names, n) : NULL;
 	if (guess)
 		kg_diag_add(c->diags, src, KG_SEV_ERROR, r->anchor_locs[k],
 			    "rule '%s' names undefined anchor '%s'; did you mean '%s'?", r->name,
@@ -285,7 +328,7 @@ static void compile_rules(struct compiler *c)
 		rule->flags = r->flags;
 		rule->src_line = r->loc.line;
 		for (size_t k = 0; k < r->n_anchor_names; k++) {
-			int a = find_anchor(src, r->anchor_names[k]);
+			int a = find_anchor(c, r->anchor_names[k]);
 
 			if (a < 0)
 				report_undefined_anchor(c, r, k);
@@ -595,6 +638,7 @@ int kg_compile(struct kg_source_policy *src, struct kg_compiled_policy **out_pol
 		check_limits(&c);
 	if (!c.err && !diags->errors)
 		c.err = kg_policy_body(out, &body, &body_len);
+	free(c.anchor_order);
 	if (c.err || diags->errors) {
 		kg_policy_free(out);
 		return c.err ? c.err : -EINVAL;

@@ -182,6 +182,8 @@ static void sort_diagnostics(const struct kg_source_policy *src, struct kg_diagn
 static int finish(struct kg_source_policy *src, struct kg_compiled_policy **out,
 		  struct kg_diagnostics *diags, size_t first_diag, int err)
 {
+	if (!err)
+		err = kg_source_drop_repeated_digests(src, diags);
 	if (!err) {
 		if (diags->errors)
 			err = -EINVAL;

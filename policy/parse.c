@@ -603,16 +603,8 @@ static void free_src_rule(struct kg_src_rule *r)
 }
 
 static bool add_scope(struct parser *p, struct kg_src_rule *r, size_t *cap, char *path,
-		      struct kg_loc loc, const yaml_node_t *node)
+		      struct kg_loc loc)
 {
-	for (size_t i = 0; i < r->n_scopes; i++) {
-		if (strcmp(r->scopes[i].path, path) == 0) {
-			warn_at(p, node, "'%s' is listed twice in rule '%s'", path,
-				r->name ? r->name : "?");
-			free(path);
-			return true;
-		}
-	}
 	if (kg_grow((void **)&r->scopes, cap, r->n_scopes, sizeof(*r->scopes))) {
 		p->err = -ENOMEM;
 		free(path);
@@ -621,6 +613,49 @@ static bool add_scope(struct parser *p, struct kg_src_rule *r, size_t *cap, char
 	r->scopes[r->n_scopes].path = path;
 	r->scopes[r->n_scopes++].loc = loc;
 	return true;
+}
+
+static int compare_scopes(const void *a, const void *b, void *arg)
+{
+	const struct kg_src_scope *scopes = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	int cmp = strcmp(scopes[ia].path, scopes[ib].path);
+
+	return cmp ? cmp : (ia > ib) - (ia < ib);
+}
+
+/* Drops each scope listed again in the same rule, with a warning there.
+ * Sorted, not compared pairwise: a rule may list a million paths. */
+static void drop_repeated_scopes(struct parser *p, struct kg_src_rule *r)
+{
+	size_t n = r->n_scopes, kept = 0;
+	size_t *order = calloc(n ? n : 1, sizeof(*order));
+	bool *repeated = calloc(n ? n : 1, sizeof(*repeated));
+
+	if (!order || !repeated) {
+		p->err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), compare_scopes, r->scopes);
+	for (size_t k = 1; k < n; k++)
+		if (strcmp(r->scopes[order[k]].path, r->scopes[order[k - 1]].path) == 0)
+			repeated[order[k]] = true;
+	for (size_t i = 0; i < n; i++) {
+		if (!repeated[i]) {
+			r->scopes[kept++] = r->scopes[i];
+			continue;
+		}
+		kg_diag_add(p->diags, p->src, KG_SEV_WARNING, r->scopes[i].loc,
+			    "'%s' is listed twice in rule '%s'", r->scopes[i].path,
+			    r->name ? r->name : "?");
+		free(r->scopes[i].path);
+	}
+	r->n_scopes = kept;
+out:
+	free(order);
+	free(repeated);
 }
 
 static bool parse_scopes(struct parser *p, struct kg_src_rule *r, size_t *cap,
@@ -635,7 +670,7 @@ static bool parse_scopes(struct parser *p, struct kg_src_rule *r, size_t *cap,
 	for_each_item(p, list, item) {
 		char *path = scope_path(p, item, directory);
 
-		if (!path || !add_scope(p, r, cap, path, loc_of(p, item), item))
+		if (!path || !add_scope(p, r, cap, path, loc_of(p, item)))
 			ok = false;
 	}
 	return ok;
@@ -694,6 +729,7 @@ static void parse_rule(struct parser *p, const yaml_node_t *node)
 		ok = false;
 	if (v[3] && !parse_scopes(p, &r, &scope_cap, v[3], false))
 		ok = false;
+	drop_repeated_scopes(p, &r);
 	if (all)
 		r.ops |= (1u << KG_OP_COUNT) - 1;
 	if (v[2] || v[3]) {
@@ -707,7 +743,7 @@ static void parse_rule(struct parser *p, const yaml_node_t *node)
 	} else if (ok && !p->err) {
 		char *everything = xstrdup(p, "");
 
-		if (!everything || !add_scope(p, &r, &scope_cap, everything, r.loc, node))
+		if (!everything || !add_scope(p, &r, &scope_cap, everything, r.loc))
 			ok = false;
 	}
 	if (!v[4]) {
@@ -805,12 +841,6 @@ static void parse_revoked_digest(struct parser *p, const yaml_node_t *node)
 		d.digest[i] = (uint8_t)(hi << 4 | lo);
 	}
 	d.loc = loc_of(p, node);
-	for (size_t i = 0; i < src->n_revoked; i++) {
-		if (src->revoked[i].algo == d.algo && memcmp(src->revoked[i].digest, d.digest, d.size) == 0) {
-			warn_at(p, node, "digest '%s' is already revoked", s);
-			return;
-		}
-	}
 	if (kg_grow((void **)&src->revoked, &src->cap_revoked, src->n_revoked, sizeof(d))) {
 		p->err = -ENOMEM;
 		return;
@@ -821,6 +851,55 @@ bad:
 	error_at(p, node,
 		 "revoked digest '%s' must be 'sha256:' and 64 hex digits or 'sha512:' and 128 hex digits",
 		 s);
+}
+
+static int compare_digests(const void *a, const void *b, void *arg)
+{
+	const struct kg_src_digest *digests = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const struct kg_src_digest *x = &digests[ia], *y = &digests[ib];
+	int cmp = x->algo != y->algo ? (x->algo > y->algo) - (x->algo < y->algo)
+				     : memcmp(x->digest, y->digest, x->size);
+
+	return cmp ? cmp : (ia > ib) - (ia < ib);
+}
+
+int kg_source_drop_repeated_digests(struct kg_source_policy *src, struct kg_diagnostics *diags)
+{
+	size_t n = src->n_revoked, kept = 0;
+	size_t *order = calloc(n ? n : 1, sizeof(*order));
+	bool *repeated = calloc(n ? n : 1, sizeof(*repeated));
+	int err = 0;
+
+	if (!order || !repeated) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), compare_digests, src->revoked);
+	for (size_t k = 1; k < n; k++)
+		if (src->revoked[order[k]].algo == src->revoked[order[k - 1]].algo &&
+		    memcmp(src->revoked[order[k]].digest, src->revoked[order[k - 1]].digest,
+			   src->revoked[order[k]].size) == 0)
+			repeated[order[k]] = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct kg_src_digest *d = &src->revoked[i];
+		char hex[2 * KG_DIGEST_MAX + 1];
+
+		if (!repeated[i]) {
+			src->revoked[kept++] = *d;
+			continue;
+		}
+		kg_hex_encode(hex, d->digest, d->size);
+		kg_diag_add(diags, src, KG_SEV_WARNING, d->loc, "digest '%s:%s' is already revoked",
+			    d->algo == 1 ? "sha256" : "sha512", hex);
+	}
+	src->n_revoked = kept;
+out:
+	free(order);
+	free(repeated);
+	return err;
 }
 
 static void parse_revocations(struct parser *p, const yaml_node_t *node)

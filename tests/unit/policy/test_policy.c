@@ -452,6 +452,38 @@ static void test_deep_nesting_is_rejected_quickly(void **state)
 	}
 }
 
+/*
+ * 100,000 scopes in one rule, anchors or revoked digests are rejected for
+ * the kernel's limits in time linear in their number: the checks for
+ * repeats used to compare every pair (minutes for these files).
+ */
+static void test_wide_policies_are_rejected_quickly(void **state)
+{
+	const size_t n = 100000;
+	static const char *const kinds[] = { "paths", "anchors", "revoked" };
+	char expected[3][256];
+
+	(void)state;
+	snprintf(expected[0], sizeof(expected[0]),
+		 "t.yaml:4108:9: error: too many distinct scopes: %zu (the kernel map holds KG_MAX_PATHS = 4096)",
+		 n + 1);
+	snprintf(expected[1], sizeof(expected[1]),
+		 "t.yaml:70:5: error: too many anchors: %zu (rules refer to anchors with a 64-bit mask, KG_MAX_ANCHORS = 64)",
+		 n + 1);
+	snprintf(expected[2], sizeof(expected[2]),
+		 "t.yaml:4107:7: error: too many revoked digests: %zu (the kernel map holds KG_MAX_REVOKED = 4096)",
+		 n);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		char *yaml = generate(kinds[i], n);
+		double start = cpu_seconds();
+
+		expect_first_error(yaml, expected[i]);
+		if (cpu_seconds() - start >= 3.0)
+			fail_msg("%zu %s: %.2f s of CPU time", n, kinds[i], cpu_seconds() - start);
+		free(yaml);
+	}
+}
+
 /* The keyring forms keygate-policy(5) documents, its example as written. */
 static void test_keyring_forms(void **state)
 {
@@ -1089,6 +1121,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_invalid_table),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_deep_nesting_is_rejected_quickly),
+		cmocka_unit_test(test_wide_policies_are_rejected_quickly),
 		cmocka_unit_test(test_keyring_forms),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_specificity),

@@ -32,7 +32,7 @@ kg_log "uid $attacker planted keyring ops $planted: $(cat "$KG_OUT/planted.out")
 
 # Control: in a private session, the description lookup keyutils (and
 # keygate before) used takes the other user's keyring.
-found=$(keyctl session - keyctl describe %keyring:ops 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p')
+found=$(keyctl session - keyctl describe %keyring:ops 2>/dev/null | sed -n 's/^ *\([0-9]*\):.*/\1/p')
 [ "$found" = "$planted" ] ||
 	kg_fail "control: keyctl's %keyring:ops in a new session gave '$found', not the planted $planted"
 kg_log "control: keyctl's %keyring:ops in a private session is the planted $planted"
@@ -75,7 +75,7 @@ kg_stop_agent
 
 # Without the admin's keyring, the other user's is still not taken.
 keyctl unlink "$admin" @u >/dev/null || kg_fail "keyctl unlink $admin @u failed"
-found=$(keyctl session - keyctl describe %keyring:ops 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p')
+found=$(keyctl session - keyctl describe %keyring:ops 2>/dev/null | sed -n 's/^ *\([0-9]*\):.*/\1/p')
 [ "$found" = "$planted" ] || kg_fail "control: %keyring:ops gave '$found', not the planted $planted"
 keygate_session_refuses "$KG_DATA/policy.yaml" \
 	"anchor ops: keyring 'ops' not found in the agent's process or session keyring or the user keyring of uid 0"
