@@ -41,20 +41,34 @@ static int add_created(struct kg_keyrings *k, key_serial_t serial)
 	return 0;
 }
 
+/* "file:line:col: anchor NAME" for messages about the anchor. */
+static void anchor_where(const struct kg_compiled_policy *p, size_t i, char *buf, size_t size)
+{
+	const struct kg_source_ref *src = p->anchor_info ? &p->anchor_info[i].src : NULL;
+
+	if (src && src->file)
+		snprintf(buf, size, "%s:%u:%u: anchor %s", src->file, src->line, src->col,
+			 anchor_name(p, i));
+	else
+		snprintf(buf, size, "anchor %s", anchor_name(p, i));
+}
+
 static int resolve_certs(struct kg_compiled_policy *p, size_t i, struct kg_keyrings *k)
 {
 	const struct kg_anchor_info *info = &p->anchor_info[i];
-	char description[256];
+	char description[256], where[512];
 	key_serial_t ring, key;
+	size_t added = 0;
 	int err;
 
+	anchor_where(p, i, where, sizeof(where));
 	snprintf(description, sizeof(description), "keygate:%s:%s:%u", p->name,
 		 anchor_name(p, i), ++keyring_sequence);
 	ring = add_key("keyring", description, NULL, 0, KEY_SPEC_PROCESS_KEYRING);
 	if (ring < 0) {
 		err = -errno;
-		kg_log_error("anchor %s: creating keyring %s failed: %s", anchor_name(p, i),
-			  description, strerror(-err));
+		kg_log_error("%s: creating keyring %s failed: %s", where, description,
+			     strerror(-err));
 		return err;
 	}
 	err = add_created(k, ring);
@@ -70,14 +84,17 @@ static int resolve_certs(struct kg_compiled_policy *p, size_t i, struct kg_keyri
 		key = add_key("asymmetric", NULL, cert->der, cert->der_len, ring);
 		if (key < 0) {
 			err = -errno;
-			kg_log_error("anchor %s: adding certificate %s to the kernel failed: %s%s",
-				  anchor_name(p, i), cert->path, strerror(-err),
-				  err == -EBADMSG ? " (not an X.509 certificate this kernel "
-						    "can parse)" : "");
+			kg_log_error("%s: adding certificate %s to keyring %s (serial %d) failed: %s%s",
+				     where, cert->path, description, ring, strerror(-err),
+				     err == -EBADMSG ? " (not an X.509 certificate this kernel "
+						       "can parse)" : "");
 			return err;
 		}
+		added++;
 	}
 	p->anchors[i].id = (uint32_t)ring;
+	kg_log(KG_LOG_INFO, "anchor %s: keyring %s (serial %d) created by the agent with %zu certificates",
+	       anchor_name(p, i), description, ring, added);
 	return 0;
 }
 
@@ -95,18 +112,6 @@ const char *kg_keyring_untrusted(uint32_t uid, uint32_t perm, uint32_t agent_uid
 	if (perm & KG_CHANGE_PERMS)
 		return "everyone may write, link or change it";
 	return NULL;
-}
-
-/* "file:line:col: anchor NAME" for messages about the anchor. */
-static void anchor_where(const struct kg_compiled_policy *p, size_t i, char *buf, size_t size)
-{
-	const struct kg_source_ref *src = p->anchor_info ? &p->anchor_info[i].src : NULL;
-
-	if (src && src->file)
-		snprintf(buf, size, "%s:%u:%u: anchor %s", src->file, src->line, src->col,
-			 anchor_name(p, i));
-	else
-		snprintf(buf, size, "anchor %s", anchor_name(p, i));
 }
 
 /* Splits keyctl_describe's "type;uid;gid;perm;description". */
