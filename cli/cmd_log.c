@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "log_reader.h"
+#include "text_escape.h"
 
 #define KG_FOLLOW_POLL_US 200000
 
@@ -61,39 +62,22 @@ static void usage(FILE *out)
 		"or relative: 90s, 30m, 1h, 2d, 1w. See keygate-log(8).\n");
 }
 
-/* Length of the valid UTF-8 character at s, or 0. */
-static size_t utf8_char_len(const unsigned char *s)
+/* Human output must not let a hostile path or name drive the terminal or
+ * start a line of its own (text_escape.h), padded to width characters. */
+static void print_safe(FILE *out, const char *s, size_t width)
 {
-	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
-		   s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	size_t len = strlen(s), columns = 0;
+	char *escaped = malloc(KG_ESCAPE_MAX_PER_BYTE * len + 1);
 
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* Human output must not let a hostile path drive the terminal: control
- * bytes and bytes that are not UTF-8 text are shown as \xNN. */
-static void print_safe(FILE *out, const char *s, int width)
-{
-	int n = 0;
-
-	while (s && *s) {
-		const unsigned char *u = (const unsigned char *)s;
-		size_t len = u[0] >= 0x80 ? utf8_char_len(u) : 1;
-
-		if (u[0] < 0x20 || u[0] == 0x7f || len == 0) {
-			n += fprintf(out, "\\x%02x", u[0]);
-			s++;
-			continue;
-		}
-		fwrite(s, 1, len, out);
-		s += len;
-		n++;
+	if (!escaped) {
+		fputs("?", out);
+		return;
 	}
-	for (; n < width; n++)
+	kg_escape_text(escaped, KG_ESCAPE_MAX_PER_BYTE * len + 1, s, len, 0, &columns);
+	fputs(escaped, out);
+	for (; columns < width; columns++)
 		fputc(' ', out);
+	free(escaped);
 }
 
 static const char *verdict_colour(const char *verdict)

@@ -139,11 +139,17 @@ static void active_policy_free(struct active_policy *ap)
 	memset(ap, 0, sizeof(*ap));
 }
 
+/* The policy that decided an event: the one in force or the one it
+ * replaced. NULL for an older generation (two reloads in quick
+ * succession): its rules are gone, and records say the generation is
+ * unknown rather than name a rule of another policy. */
 static const struct kg_compiled_policy *policy_for(const struct agent *a, uint32_t generation)
 {
+	if (a->current.policy && a->current.generation == generation)
+		return a->current.policy;
 	if (a->previous.policy && a->previous.generation == generation)
 		return a->previous.policy;
-	return a->current.policy;
+	return NULL;
 }
 
 static int on_event(void *ctx, const struct kg_event *ev)
@@ -158,7 +164,7 @@ static int on_event(void *ctx, const struct kg_event *ev)
 		json_init(&w, stdout, false);
 		kg_event_write_json(&w, ev, p, a->host); /* one line, newline included */
 	} else {
-		char line[2048];
+		char line[KG_EVENT_HUMAN_MAX];
 
 		kg_event_format_human(line, sizeof(line), ev, p);
 		printf("%s\n", line);

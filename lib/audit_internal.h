@@ -154,7 +154,15 @@ static inline void linux_audit_deliver(struct kg_audit *a, const struct side_msg
 
 #if HAVE_LIBSYSTEMD
 /* audit_journal.c */
+struct journal_fields {
+	char buf[KG_SIDE_TEXT]; /* KEY=value fields, each NUL-terminated */
+	size_t len;
+};
+
 bool journal_available(void);
+/* A decision's fields: MESSAGE (the human line), PRIORITY, KEYGATE_*. */
+void journal_decision_fields(struct journal_fields *f, const struct kg_event *ev,
+			     const struct kg_compiled_policy *policy);
 void journal_decision(struct kg_audit *a, const struct kg_event *ev,
 		      const struct kg_compiled_policy *policy);
 void journal_text(struct kg_audit *a, const char *type, const char *message);

@@ -19,11 +19,6 @@ bool journal_available(void)
 	return getenv("INVOCATION_ID") || getenv("JOURNAL_STREAM");
 }
 
-struct journal_fields {
-	char buf[KG_SIDE_TEXT];
-	size_t len;
-};
-
 /* Appends one KEY=value field (NUL-terminated); too long ones are cut. */
 static void field_add(struct journal_fields *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void field_add(struct journal_fields *f, const char *fmt, ...)
@@ -41,31 +36,41 @@ static void field_add(struct journal_fields *f, const char *fmt, ...)
 	f->len += (size_t)n < sizeof(f->buf) - f->len ? (size_t)n + 1 : sizeof(f->buf) - f->len;
 }
 
-void journal_decision(struct kg_audit *a, const struct kg_event *ev,
-		      const struct kg_compiled_policy *policy)
+void journal_decision_fields(struct journal_fields *f, const struct kg_event *ev,
+			     const struct kg_compiled_policy *policy)
 {
 	const struct kg_rule_info *rule = kg_event_rule(ev, policy);
 	const struct kg_anchor_info *anchor = kg_event_anchor(ev, policy);
-	struct journal_fields f = { .len = 0 };
-	char human[1024], f1[32], f2[32], f3[32];
+	char human[KG_EVENT_HUMAN_MAX], f1[32], f2[32], f3[32];
+
+	f->len = 0;
+	/* The human line, escaped; KEYGATE_PATH and KEYGATE_COMM keep the
+	 * exact bytes (the journal stores fields binary-safe). */
+	kg_event_format_human(human, sizeof(human), ev, policy);
+	field_add(f, "MESSAGE=%s", human);
+	field_add(f, "PRIORITY=%d", ev->verdict == KG_VERDICT_DENY ? 4 : 5);
+	field_add(f, "SYSLOG_IDENTIFIER=keygate");
+	field_add(f, "KEYGATE_TYPE=decision");
+	field_add(f, "KEYGATE_OP=%s", kg_name_or(kg_op_name(ev->op), f1, sizeof(f1), ev->op));
+	field_add(f, "KEYGATE_VERDICT=%s", kg_name_or(kg_verdict_name(ev->verdict), f2, sizeof(f2), ev->verdict));
+	field_add(f, "KEYGATE_REASON=%s", kg_name_or(kg_reason_name(ev->reason), f3, sizeof(f3), ev->reason));
+	field_add(f, "KEYGATE_RULE=%s", rule && rule->name ? rule->name : "");
+	field_add(f, "KEYGATE_ANCHOR=%s", anchor && anchor->name ? anchor->name : "");
+	field_add(f, "KEYGATE_PID=%" PRIu32, ev->pid);
+	field_add(f, "KEYGATE_UID=%" PRIu32, ev->uid);
+	field_add(f, "KEYGATE_COMM=%.*s", (int)strnlen(ev->comm, KG_COMM_LEN), ev->comm);
+	field_add(f, "KEYGATE_PATH=%.*s", (int)kg_event_path_len(ev), ev->path);
+	field_add(f, "KEYGATE_POLICY=%s", policy && policy->name ? policy->name : "");
+}
+
+void journal_decision(struct kg_audit *a, const struct kg_event *ev,
+		      const struct kg_compiled_policy *policy)
+{
+	struct journal_fields f;
 
 	if (!a->journald)
 		return;
-	kg_event_format_human(human, sizeof(human), ev, policy);
-	field_add(&f, "MESSAGE=%s", human);
-	field_add(&f, "PRIORITY=%d", ev->verdict == KG_VERDICT_DENY ? 4 : 5);
-	field_add(&f, "SYSLOG_IDENTIFIER=keygate");
-	field_add(&f, "KEYGATE_TYPE=decision");
-	field_add(&f, "KEYGATE_OP=%s", kg_name_or(kg_op_name(ev->op), f1, sizeof(f1), ev->op));
-	field_add(&f, "KEYGATE_VERDICT=%s", kg_name_or(kg_verdict_name(ev->verdict), f2, sizeof(f2), ev->verdict));
-	field_add(&f, "KEYGATE_REASON=%s", kg_name_or(kg_reason_name(ev->reason), f3, sizeof(f3), ev->reason));
-	field_add(&f, "KEYGATE_RULE=%s", rule && rule->name ? rule->name : "");
-	field_add(&f, "KEYGATE_ANCHOR=%s", anchor && anchor->name ? anchor->name : "");
-	field_add(&f, "KEYGATE_PID=%" PRIu32, ev->pid);
-	field_add(&f, "KEYGATE_UID=%" PRIu32, ev->uid);
-	field_add(&f, "KEYGATE_COMM=%.*s", (int)strnlen(ev->comm, KG_COMM_LEN), ev->comm);
-	field_add(&f, "KEYGATE_PATH=%.*s", (int)kg_event_path_len(ev), ev->path);
-	field_add(&f, "KEYGATE_POLICY=%s", policy && policy->name ? policy->name : "");
+	journal_decision_fields(&f, ev, policy);
 	side_queue_push(a, SIDE_JOURNAL, 0, 0, f.buf, f.len);
 }
 

@@ -5,6 +5,7 @@
  * names with a fallback for unknown values, the policy identity, times.
  */
 #include "event_format.h"
+#include "text_escape.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -227,26 +228,36 @@ void kg_event_format_human(char *buf, size_t size, const struct kg_event *ev,
 {
 	const struct kg_rule_info *rule = kg_event_rule(ev, policy);
 	const struct kg_anchor_info *anchor = kg_event_anchor(ev, policy);
-	char time[64], source[300] = "", err[48] = "", f1[32], f2[32], f3[32];
-	int path_len = (int)kg_event_path_len(ev);
+	char time[64], source[300] = "", err[48] = "", f1[32], f2[32], f3[32], unknown[64] = "";
+	/* Path and comm are the process's choice: escaped, spaces included,
+	 * so neither can end the line or pass for another field. */
+	char path[KG_ESCAPE_MAX_PER_BYTE * KG_EVENT_PATH_MAX + 1];
+	char comm[KG_ESCAPE_MAX_PER_BYTE * KG_COMM_LEN + 1];
 
 	kg_format_boot_time(time, sizeof(time), ev->time_boot_ns);
+	kg_escape_text(path, sizeof(path), ev->path, kg_event_path_len(ev), KG_ESCAPE_SPACE, NULL);
+	kg_escape_text(comm, sizeof(comm), ev->comm, strnlen(ev->comm, KG_COMM_LEN),
+		       KG_ESCAPE_SPACE, NULL);
 	if (rule) {
 		snprintf(source, sizeof(source), " rule=%s (", rule->name ? rule->name : "?");
 		kg_format_rule_source(source + strlen(source), sizeof(source) - strlen(source), rule);
 		strncat(source, ")", sizeof(source) - strlen(source) - 1);
 	}
+	if (!policy)
+		snprintf(unknown, sizeof(unknown), " policy=unknown generation=%" PRIu32,
+			 ev->generation);
 	if (ev->error) {
 		const char *name = strerrorname_np(ev->error < 0 ? -ev->error : ev->error);
 
 		snprintf(err, sizeof(err), " error=%s", name ? name : "unknown");
 	}
-	snprintf(buf, size, "%s %-5s %-13s %.*s reason=%s%s%s%s pid=%" PRIu32 " uid=%" PRIu32 " comm=%.*s",
+	snprintf(buf, size, "%s %-5s %-13s %s reason=%s%s%s%s%s pid=%" PRIu32 " uid=%" PRIu32
+		 " comm=%s",
 		 time, kg_name_or(kg_verdict_name(ev->verdict), f1, sizeof(f1), ev->verdict),
-		 kg_name_or(kg_op_name(ev->op), f2, sizeof(f2), ev->op), path_len, ev->path,
+		 kg_name_or(kg_op_name(ev->op), f2, sizeof(f2), ev->op), path,
 		 kg_name_or(kg_reason_name(ev->reason), f3, sizeof(f3), ev->reason), source,
-		 anchor && anchor->name ? " anchor=" : "", anchor && anchor->name ? anchor->name : "",
-		 ev->pid, ev->uid, (int)strnlen(ev->comm, KG_COMM_LEN), ev->comm);
+		 unknown, anchor && anchor->name ? " anchor=" : "",
+		 anchor && anchor->name ? anchor->name : "", ev->pid, ev->uid, comm);
 	if (err[0])
 		strncat(buf, err, size - strlen(buf) - 1);
 }

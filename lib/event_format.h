@@ -22,7 +22,11 @@
  * `keygate run -j` for its foreground output. */
 void kg_event_write_json(struct json_writer *w, const struct kg_event *ev,
 			 const struct kg_compiled_policy *policy, const char *host);
-/* One decision as a human line for the agent's foreground output. */
+/* One decision as a human line: the agent's foreground output and the
+ * journald MESSAGE. Path and comm are escaped (text_escape.h, spaces too);
+ * policy NULL means the event's generation is no longer known, and the
+ * line says so instead of naming a rule. */
+#define KG_EVENT_HUMAN_MAX 3072 /* fits the longest line: a path of escapes */
 void kg_event_format_human(char *buf, size_t size, const struct kg_event *ev,
 			   const struct kg_compiled_policy *policy);
 

@@ -47,4 +47,16 @@ grep -q '"corrupt_lines":1' "$dir/summary.json" || fail "summary corrupt count"
 grep -q '^{"error":' "$dir/err.json" || fail "error is not JSON"
 "$keygate" log -f "$dir/audit.log" --since nonsense 2>/dev/null
 [ $? -eq 2 ] || fail "bad --since is not a usage error"
-echo "ok: $n denied execs, 3 files, 1 corrupt line"
+
+# A logged path with a newline and a fake decision after it, a comm that
+# clears the screen: the table shows each escaped, on one line.
+mkdir "$dir/forged"
+printf '%s\n' '{"schema":1,"type":"decision","time":"2026-11-21T19:33:09.000000Z","host":"h","policy":null,"generation":1,"op":"exec","verdict":"deny","reason":"no-signature","rule":null,"rule_id":null,"source":null,"anchor":null,"pid":7,"tgid":7,"uid":0,"comm":"\u001b[2J\u001b[Hx","path":"/tmp/a\n2026-11-21 19:33:09  allow   exec \\ok","dev":"8:1","ino":1,"digest":null}' \
+	>"$dir/forged/audit.log"
+"$keygate" log -f "$dir/forged/audit.log" >"$dir/forged/out" 2>&1 || fail "keygate log of the forged record"
+[ "$(grep -c . "$dir/forged/out")" -eq 2 ] || fail "forged record took more than one line: $(cat "$dir/forged/out")"
+grep -q "$(printf '\033')" "$dir/forged/out" && fail "an escape sequence reached the table"
+grep -qF '\x1b[2J\x1b[Hx' "$dir/forged/out" || fail "comm not shown escaped: $(cat "$dir/forged/out")"
+grep -qF '/tmp/a\x0a2026-11-21 19:33:09  allow   exec \x5cok' "$dir/forged/out" ||
+	fail "path not shown escaped: $(cat "$dir/forged/out")"
+echo "ok: $n denied execs, 3 files, 1 corrupt line, a forged path and comm shown escaped"
