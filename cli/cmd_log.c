@@ -280,16 +280,15 @@ static int parse_args(int argc, char **argv, struct log_args *args)
 static int follow(const char *path, uint64_t offset, const struct kg_log_filter *f,
 		  const struct kg_log_reader_cb *cb)
 {
-	struct kg_log_record r = { 0 };
-	size_t cap = 1u << 20, have = 0;
-	uint64_t line_no = 0;
+	struct kg_log_feeder feeder;
 	struct stat st, now;
-	char *buf = malloc(cap);
 	int fd = -1, stop = 0;
 
-	if (!buf)
-		return -ENOMEM;
+	/* Line numbers in reports count from the offset. */
+	kg_log_feeder_init(&feeder, path);
 	for (;;) {
+		size_t room;
+		char *dst;
 		ssize_t n;
 
 		if (fd < 0) {
@@ -302,23 +301,14 @@ static int follow(const char *path, uint64_t offset, const struct kg_log_filter 
 				continue;
 			}
 		}
-		if (cap - have < 65536) {
-			char *grown = realloc(buf, cap * 2);
-
-			if (!grown)
-				break;
-			buf = grown;
-			cap *= 2;
-		}
-		n = read(fd, buf + have, cap - have);
+		if (kg_log_feeder_reserve(&feeder, 65536, &dst, &room))
+			break;
+		n = read(fd, dst, room);
 		if (n > 0) {
-			size_t used;
+			uint64_t before = feeder.consumed;
 
-			have += (size_t)n;
-			used = kg_log_feed(path, &line_no, buf, have, &r, f, cb, &stop);
-			memmove(buf, buf + used, have - used);
-			have -= used;
-			offset += used;
+			stop = kg_log_feeder_feed(&feeder, (size_t)n, f, cb);
+			offset += feeder.consumed - before;
 			if (stop)
 				break;
 			continue;
@@ -329,16 +319,14 @@ static int follow(const char *path, uint64_t offset, const struct kg_log_filter 
 			close(fd);
 			fd = -1;
 			offset = 0;
-			line_no = 0;
-			have = 0;
+			kg_log_feeder_restart(&feeder);
 			continue;
 		}
 		usleep(KG_FOLLOW_POLL_US);
 	}
 	if (fd >= 0)
 		close(fd);
-	free(buf);
-	kg_log_record_free(&r);
+	kg_log_feeder_free(&feeder);
 	return stop;
 }
 

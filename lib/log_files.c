@@ -173,27 +173,81 @@ static int handle_line(const char *file, uint64_t line_no, const char *line, siz
 	return cb->record ? cb->record(cb->ctx, r) : 0;
 }
 
-size_t kg_log_feed(const char *file, uint64_t *line_no, const char *buf, size_t len,
-		   struct kg_log_record *r, const struct kg_log_filter *f,
-		   const struct kg_log_reader_cb *cb, int *stop)
+void kg_log_feeder_init(struct kg_log_feeder *fd, const char *file)
+{
+	memset(fd, 0, sizeof(*fd));
+	fd->file = file;
+}
+
+int kg_log_feeder_reserve(struct kg_log_feeder *fd, size_t min, char **dst, size_t *room)
+{
+	if (fd->cap - fd->have < min) {
+		size_t cap = fd->cap ? fd->cap : min;
+		char *grown;
+
+		while (cap - fd->have < min)
+			cap *= 2;
+		grown = realloc(fd->buf, cap);
+		if (!grown)
+			return -ENOMEM;
+		fd->buf = grown;
+		fd->cap = cap;
+	}
+	*dst = fd->buf + fd->have;
+	*room = fd->cap - fd->have;
+	return 0;
+}
+
+int kg_log_feeder_feed(struct kg_log_feeder *fd, size_t n, const struct kg_log_filter *f,
+		       const struct kg_log_reader_cb *cb)
 {
 	size_t done = 0;
+	int stop = 0;
 
-	*stop = 0;
-	while (done < len) {
-		const char *nl = memchr(buf + done, '\n', len - done);
+	fd->have += n;
+	while (done < fd->have && !stop) {
+		const char *nl = memchr(fd->buf + done, '\n', fd->have - done);
 		size_t line_len;
 
 		if (!nl)
 			break;
-		line_len = (size_t)(nl - (buf + done));
-		(*line_no)++;
-		*stop = handle_line(file, *line_no, buf + done, line_len, r, f, cb);
+		line_len = (size_t)(nl - (fd->buf + done));
+		fd->line_no++;
+		stop = handle_line(fd->file, fd->line_no, fd->buf + done, line_len, &fd->record, f, cb);
 		done += line_len + 1;
-		if (*stop)
-			break;
 	}
-	return done;
+	memmove(fd->buf, fd->buf + done, fd->have - done);
+	fd->have -= done;
+	fd->consumed += done;
+	return stop;
+}
+
+int kg_log_feeder_finish(struct kg_log_feeder *fd, const struct kg_log_filter *f,
+			 const struct kg_log_reader_cb *cb)
+{
+	size_t len = fd->have;
+
+	if (!len)
+		return 0;
+	/* Last line without a newline: a record cut short by a crash or a
+	 * full disk, unless it happens to be complete. */
+	fd->have = 0;
+	fd->line_no++;
+	return handle_line(fd->file, fd->line_no, fd->buf, len, &fd->record, f, cb);
+}
+
+void kg_log_feeder_restart(struct kg_log_feeder *fd)
+{
+	fd->have = 0;
+	fd->line_no = 0;
+	fd->consumed = 0;
+}
+
+void kg_log_feeder_free(struct kg_log_feeder *fd)
+{
+	free(fd->buf);
+	kg_log_record_free(&fd->record);
+	memset(fd, 0, sizeof(*fd));
 }
 
 #define KG_READ_CHUNK (1u << 20)
@@ -201,10 +255,7 @@ size_t kg_log_feed(const char *file, uint64_t *line_no, const char *buf, size_t 
 int kg_log_read_file(const char *file, const struct kg_log_filter *f,
 		     const struct kg_log_reader_cb *cb, uint64_t *offset)
 {
-	struct kg_log_record r = { 0 };
-	size_t cap = 2 * KG_READ_CHUNK, have = 0;
-	uint64_t line_no = 0, consumed_total = 0;
-	char *buf = NULL;
+	struct kg_log_feeder feeder;
 	int stop = 0, err = 0;
 	gzFile gz;
 
@@ -212,26 +263,16 @@ int kg_log_read_file(const char *file, const struct kg_log_filter *f,
 	if (!gz)
 		return errno ? -errno : -ENOMEM;
 	gzbuffer(gz, KG_READ_CHUNK);
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out;
-	}
+	kg_log_feeder_init(&feeder, file);
 	for (;;) {
-		size_t used;
+		size_t room;
+		char *dst;
 		int n;
 
-		if (cap - have < KG_READ_CHUNK) {
-			char *grown = realloc(buf, cap * 2);
-
-			if (!grown) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		n = gzread(gz, buf + have, KG_READ_CHUNK);
+		err = kg_log_feeder_reserve(&feeder, KG_READ_CHUNK, &dst, &room);
+		if (err)
+			goto out;
+		n = gzread(gz, dst, KG_READ_CHUNK);
 		if (n < 0) {
 			int zerr;
 			const char *msg = gzerror(gz, &zerr);
@@ -239,30 +280,20 @@ int kg_log_read_file(const char *file, const struct kg_log_filter *f,
 			/* A truncated or damaged gzip stream: report it like a
 			 * corrupt line and keep what was read. */
 			if (cb->corrupt)
-				cb->corrupt(cb->ctx, file, line_no + 1, msg ? msg : "gzip error");
+				cb->corrupt(cb->ctx, file, feeder.line_no + 1, msg ? msg : "gzip error");
 			break;
 		}
 		if (n == 0)
 			break;
-		have += (size_t)n;
-		used = kg_log_feed(file, &line_no, buf, have, &r, f, cb, &stop);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-		consumed_total += used;
+		stop = kg_log_feeder_feed(&feeder, (size_t)n, f, cb);
 		if (stop)
 			goto out;
 	}
-	if (have) {
-		/* Last line without a newline: a record cut short by a crash
-		 * or a full disk, unless it happens to be complete. */
-		line_no++;
-		stop = handle_line(file, line_no, buf, have, &r, f, cb);
-	}
+	stop = kg_log_feeder_finish(&feeder, f, cb);
 out:
 	if (offset)
-		*offset = consumed_total;
+		*offset = feeder.consumed;
 	gzclose(gz);
-	free(buf);
-	kg_log_record_free(&r);
+	kg_log_feeder_free(&feeder);
 	return err ? err : stop;
 }

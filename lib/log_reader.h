@@ -89,12 +89,32 @@ struct kg_log_reader_cb {
 int kg_log_read_file(const char *file, const struct kg_log_filter *f,
 		     const struct kg_log_reader_cb *cb, uint64_t *offset);
 
-/* Parses the complete lines in buf[0..len) (numbering them from *line_no)
- * and returns the bytes consumed; a trailing partial line is left for the
- * next call. *stop receives the callback's nonzero value. */
-size_t kg_log_feed(const char *file, uint64_t *line_no, const char *buf, size_t len,
-		   struct kg_log_record *r, const struct kg_log_filter *f,
-		   const struct kg_log_reader_cb *cb, int *stop);
+/* Bytes read from one log file, turned into records line by line: the
+ * buffer keeps a partial last line until the rest is read. Used by
+ * kg_log_read_file and by `keygate log --follow`. */
+struct kg_log_feeder {
+	const char *file;  /* for corrupt-line reports */
+	char *buf;
+	size_t cap, have;  /* have: bytes not yet consumed */
+	uint64_t line_no;  /* lines consumed */
+	uint64_t consumed; /* bytes consumed */
+	struct kg_log_record record;
+};
+
+void kg_log_feeder_init(struct kg_log_feeder *fd, const char *file);
+/* Free space of at least min bytes for the next read, at *dst (room bytes).
+ * 0 or -ENOMEM. */
+int kg_log_feeder_reserve(struct kg_log_feeder *fd, size_t min, char **dst, size_t *room);
+/* n bytes were read into the reserved space: hands every complete line to
+ * the filter and callbacks. Returns 0 or the callback's nonzero value. */
+int kg_log_feeder_feed(struct kg_log_feeder *fd, size_t n, const struct kg_log_filter *f,
+		       const struct kg_log_reader_cb *cb);
+/* End of the file: a last line without a newline is handled too. */
+int kg_log_feeder_finish(struct kg_log_feeder *fd, const struct kg_log_filter *f,
+			 const struct kg_log_reader_cb *cb);
+/* The file was replaced (rotation): start over at its first line. */
+void kg_log_feeder_restart(struct kg_log_feeder *fd);
+void kg_log_feeder_free(struct kg_log_feeder *fd);
 
 /* Counts for `keygate log summary`. */
 struct kg_log_summary;
