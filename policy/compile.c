@@ -155,6 +155,31 @@ static void check_duplicate_rules(struct compiler *c)
 	free(order);
 }
 
+static void free_certs(struct kg_certificate *certs, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		kg_cert_free(&certs[k]);
+	free(certs);
+}
+
+/* The certificates in one file of the policy, or a policy error at loc
+ * (nonzero: the caller skips the file; c->err is set when out of memory). */
+static int load_certs(struct compiler *c, const char *path, struct kg_loc loc,
+		      struct kg_certificate **certs, size_t *n)
+{
+	char why[256];
+	int err = kg_cert_load(path, certs, n, why, sizeof(why));
+
+	if (err == -ENOMEM)
+		c->err = err;
+	else if (err)
+		kg_diag_add(c->diags, c->src, KG_SEV_ERROR, loc,
+			    err == -EINVAL ? "invalid certificate '%s': %s"
+					   : "cannot read certificate '%s': %s",
+			    path, why);
+	return err;
+}
+
 static void compile_anchors(struct compiler *c)
 {
 	struct kg_source_policy *src = c->src;
@@ -178,25 +203,12 @@ static void compile_anchors(struct compiler *c)
 		for (size_t j = 0; j < a->n_certs && !c->err; j++) {
 			struct kg_certificate *certs = NULL, *grown;
 			size_t n = 0;
-			char why[256];
-			int err = kg_cert_load(a->cert_paths[j], &certs, &n, why, sizeof(why));
 
-			if (err == -ENOMEM) {
-				c->err = err;
-				break;
-			}
-			if (err) {
-				kg_diag_add(c->diags, src, KG_SEV_ERROR, a->cert_locs[j],
-					    err == -EINVAL ? "invalid certificate '%s': %s"
-							   : "cannot read certificate '%s': %s",
-					    a->cert_paths[j], why);
+			if (load_certs(c, a->cert_paths[j], a->cert_locs[j], &certs, &n))
 				continue;
-			}
 			grown = realloc(info->certs, (info->n_certs + n) * sizeof(*grown));
 			if (!grown) {
-				for (size_t k = 0; k < n; k++)
-					kg_cert_free(&certs[k]);
-				free(certs);
+				free_certs(certs, n);
 				c->err = -ENOMEM;
 				break;
 			}
@@ -221,20 +233,9 @@ static void compile_revoked_certs(struct compiler *c)
 	for (size_t i = 0; i < src->n_revoked_certs && !c->err; i++) {
 		struct kg_certificate *certs = NULL;
 		size_t n = 0;
-		char why[256];
-		int err = kg_cert_load(src->revoked_cert_paths[i], &certs, &n, why, sizeof(why));
 
-		if (err == -ENOMEM) {
-			c->err = err;
-			break;
-		}
-		if (err) {
-			kg_diag_add(c->diags, src, KG_SEV_ERROR, src->revoked_cert_locs[i],
-				    err == -EINVAL ? "invalid certificate '%s': %s"
-						   : "cannot read certificate '%s': %s",
-				    src->revoked_cert_paths[i], why);
+		if (load_certs(c, src->revoked_cert_paths[i], src->revoked_cert_locs[i], &certs, &n))
 			continue;
-		}
 		for (size_t k = 0; k < n && !c->err; k++) {
 			if (kg_grow((void **)&out->revoked_certs, &cap, out->n_revoked_certs,
 				    sizeof(*out->revoked_certs))) {
@@ -255,9 +256,7 @@ static void compile_revoked_certs(struct compiler *c)
 					    "revoking certificate '%s' only affects certificate anchors: keyring and system anchors such as '%s' may still trust it",
 					    src->revoked_cert_paths[i], other_anchor);
 		}
-		for (size_t k = 0; k < n; k++)
-			kg_cert_free(&certs[k]);
-		free(certs);
+		free_certs(certs, n);
 	}
 }
 
