@@ -18,6 +18,12 @@ struct cli_options {
 
 extern struct cli_options cli;
 
+/* -j and -p: valid before the object and after a command's name. */
+#define CLI_OUTPUT_OPTIONS \
+	{ "json", no_argument, NULL, 'j' }, { "pretty", no_argument, NULL, 'p' }
+/* Applies opt when it is -j or -p; false for any other option. */
+bool cli_output_option(int opt);
+
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);

@@ -27,17 +27,24 @@ static void policy_usage(FILE *out)
 		"See keygate-policy(5) for the language.\n");
 }
 
-/* Options every policy command accepts; returns the index of the first
- * operand, or -1 after reporting a usage error. */
-static int parse_options(int argc, char **argv, const char **output, int *use_default,
-			 int *help, const char **path)
+/* What a policy command was given. compile takes -o, explain --path. */
+struct policy_args {
+	bool takes_output, takes_path;
+	const char *output, *path;
+	bool use_default;
+	int first; /* index of the first operand */
+};
+
+/* Options every policy command accepts. Returns true when the command
+ * should run; false with *status set after --help or a usage error. */
+static bool parse_options(int argc, char **argv, struct policy_args *a, int *status)
 {
+	enum { OPT_PATH = 256, OPT_DEFAULT };
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "path", required_argument, NULL, 'P' },
-		{ "default", no_argument, NULL, 'D' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "default", no_argument, NULL, OPT_DEFAULT },
+		CLI_OUTPUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -46,40 +53,41 @@ static int parse_options(int argc, char **argv, const char **output, int *use_de
 	optind = 0; /* 0: glibc re-reads the option string (main used "+") */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "o:jph", options, NULL)) != -1) {
+		if (cli_output_option(opt))
+			continue;
 		switch (opt) {
 		case 'o':
-			if (!output) {
+			if (!a->takes_output) {
 				cli_error("policy %s: -o is only valid with compile", argv[0]);
-				return -1;
+				*status = KG_EXIT_USAGE;
+				return false;
 			}
-			*output = optarg;
+			a->output = optarg;
 			break;
-		case 'D':
-			*use_default = 1;
+		case OPT_DEFAULT:
+			a->use_default = true;
 			break;
-		case 'P':
-			if (!path) {
+		case OPT_PATH:
+			if (!a->takes_path) {
 				cli_error("policy %s: --path is only valid with explain", argv[0]);
-				return -1;
+				*status = KG_EXIT_USAGE;
+				return false;
 			}
-			*path = optarg;
-			break;
-		case 'j':
-			cli.json = true;
-			break;
-		case 'p':
-			cli.json = cli.pretty = true;
+			a->path = optarg;
 			break;
 		case 'h':
-			*help = 1;
-			break;
+			policy_usage(stdout);
+			*status = KG_EXIT_OK;
+			return false;
 		default:
 			cli_error("policy %s: unknown option '%s'; try 'keygate policy help'", argv[0],
 				  argv[optind - 1]);
-			return -1;
+			*status = KG_EXIT_USAGE;
+			return false;
 		}
 	}
-	return optind;
+	a->first = optind;
+	return true;
 }
 
 static void json_diagnostics(struct json_writer *w, const struct kg_diagnostics *d)
@@ -146,20 +154,16 @@ static int do_check(int argc, char **argv)
 {
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
-	int help = 0, use_default = 0, first, err, ret = KG_EXIT_OK;
+	struct policy_args args = { 0 };
+	int err, ret = KG_EXIT_OK;
 
-	first = parse_options(argc, argv, NULL, &use_default, &help, NULL);
-	if (first < 0)
-		return KG_EXIT_USAGE;
-	if (help) {
-		policy_usage(stdout);
-		return KG_EXIT_OK;
-	}
-	if ((first >= argc) == !use_default) {
+	if (!parse_options(argc, argv, &args, &ret))
+		return ret;
+	if ((args.first >= argc) == !args.use_default) {
 		cli_error("policy check: give FILE|DIR... or --default");
 		return KG_EXIT_USAGE;
 	}
-	err = load(argc, argv, first, use_default, &policy, &diags);
+	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
 	if (err) {
 		ret = report_failure("check", &diags, err);
 		goto out;
@@ -197,24 +201,19 @@ static int do_compile(int argc, char **argv)
 {
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
-	const char *output = NULL;
 	char *tmp = NULL;
 	FILE *f = NULL;
-	int help = 0, use_default = 0, first, err, ret = KG_EXIT_FAILURE;
+	struct policy_args args = { .takes_output = true };
+	int err, ret = KG_EXIT_FAILURE;
 	long bytes;
 
-	first = parse_options(argc, argv, &output, &use_default, &help, NULL);
-	if (first < 0)
-		return KG_EXIT_USAGE;
-	if (help) {
-		policy_usage(stdout);
-		return KG_EXIT_OK;
-	}
-	if ((first >= argc) == !use_default || !output) {
+	if (!parse_options(argc, argv, &args, &ret))
+		return ret;
+	if ((args.first >= argc) == !args.use_default || !args.output) {
 		cli_error("policy compile: usage: keygate policy compile {FILE|DIR... | --default} -o OUT");
 		return KG_EXIT_USAGE;
 	}
-	err = load(argc, argv, first, use_default, &policy, &diags);
+	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
 	if (err) {
 		ret = report_failure("compile", &diags, err);
 		goto out;
@@ -222,14 +221,14 @@ static int do_compile(int argc, char **argv)
 	if (!cli.json)
 		kg_diagnostics_print(&diags, stderr);
 	/* Write beside OUT and rename, so OUT is never half written. */
-	if (asprintf(&tmp, "%s.tmp.%ld", output, (long)getpid()) < 0) {
+	if (asprintf(&tmp, "%s.tmp.%ld", args.output, (long)getpid()) < 0) {
 		tmp = NULL;
 		cli_error("policy compile: %s", strerror(ENOMEM));
 		goto out;
 	}
 	f = fopen(tmp, "wb");
 	if (!f) {
-		cli_error("policy compile: cannot write '%s': %s", output, strerror(errno));
+		cli_error("policy compile: cannot write '%s': %s", args.output, strerror(errno));
 		goto out;
 	}
 	err = kg_policy_write_blob(policy, f);
@@ -237,10 +236,10 @@ static int do_compile(int argc, char **argv)
 	if (fclose(f) && !err)
 		err = -errno;
 	f = NULL;
-	if (!err && rename(tmp, output) < 0)
+	if (!err && rename(tmp, args.output) < 0)
 		err = -errno;
 	if (err) {
-		cli_error("policy compile: cannot write '%s': %s", output, strerror(-err));
+		cli_error("policy compile: cannot write '%s': %s", args.output, strerror(-err));
 		unlink(tmp);
 		goto out;
 	}
@@ -251,12 +250,12 @@ static int do_compile(int argc, char **argv)
 		json_object_begin(&w);
 		json_kv_bool(&w, "valid", true);
 		json_diagnostics(&w, &diags);
-		json_kv_string(&w, "output", output);
+		json_kv_string(&w, "output", args.output);
 		json_kv_int(&w, "bytes", bytes);
 		json_kv_hex(&w, "digest", policy->digest, sizeof(policy->digest));
 		json_object_end(&w);
 	} else {
-		printf("wrote %s (%ld bytes), policy '%s' version %llu, digest sha256:", output, bytes,
+		printf("wrote %s (%ld bytes), policy '%s' version %llu, digest sha256:", args.output, bytes,
 		       policy->name, (unsigned long long)policy->version);
 		print_digest(stdout, policy->digest, sizeof(policy->digest));
 		printf("\n");
@@ -542,23 +541,19 @@ static int do_show(int argc, char **argv)
 {
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
-	int help = 0, use_default = 0, first, err, ret = KG_EXIT_OK;
+	struct policy_args args = { 0 };
+	int err, ret = KG_EXIT_OK;
 
-	first = parse_options(argc, argv, NULL, &use_default, &help, NULL);
-	if (first < 0)
-		return KG_EXIT_USAGE;
-	if (help) {
-		policy_usage(stdout);
-		return KG_EXIT_OK;
-	}
-	if (use_default && first < argc) {
+	if (!parse_options(argc, argv, &args, &ret))
+		return ret;
+	if (args.use_default && args.first < argc) {
 		cli_error("policy show: give FILE|DIR or --default, not both");
 		return KG_EXIT_USAGE;
 	}
 	/* With no operand, show what the agent would use: the default. */
-	if (first >= argc)
-		use_default = 1;
-	err = load(argc, argv, first, use_default, &policy, &diags);
+	if (args.first >= argc)
+		args.use_default = true;
+	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
 	if (err) {
 		ret = report_failure("show", &diags, err);
 		goto out;
@@ -607,37 +602,32 @@ static int do_explain(int argc, char **argv)
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
 	const struct kg_path_entry *entry;
-	const char *path = NULL;
-	int help = 0, use_default = 0, first, err, ret = KG_EXIT_OK;
+	struct policy_args args = { .takes_path = true };
+	int err, ret = KG_EXIT_OK;
 	char outcome[512];
 
-	first = parse_options(argc, argv, NULL, &use_default, &help, &path);
-	if (first < 0)
-		return KG_EXIT_USAGE;
-	if (help) {
-		policy_usage(stdout);
-		return KG_EXIT_OK;
-	}
-	if ((first >= argc) == !use_default || !path) {
+	if (!parse_options(argc, argv, &args, &ret))
+		return ret;
+	if ((args.first >= argc) == !args.use_default || !args.path) {
 		cli_error("policy explain: usage: keygate policy explain {FILE|DIR... | --default} --path PATH");
 		return KG_EXIT_USAGE;
 	}
-	if (path[0] != '/') {
-		cli_error("policy explain: '%s' is not an absolute path", path);
+	if (args.path[0] != '/') {
+		cli_error("policy explain: '%s' is not an absolute path", args.path);
 		return KG_EXIT_USAGE;
 	}
-	err = load(argc, argv, first, use_default, &policy, &diags);
+	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
 	if (err) {
 		ret = report_failure("explain", &diags, err);
 		goto out;
 	}
-	entry = kg_policy_lookup(policy, path);
+	entry = kg_policy_lookup(policy, args.path);
 	if (cli.json) {
 		struct json_writer w;
 
 		json_init(&w, stdout, cli.pretty);
 		json_object_begin(&w);
-		json_kv_string(&w, "path", path);
+		json_kv_string(&w, "path", args.path);
 		json_kv_string(&w, "scope", entry->key.path);
 		json_key(&w, "operations");
 		json_object_begin(&w);
@@ -662,7 +652,7 @@ static int do_explain(int argc, char **argv)
 		json_object_end(&w);
 	} else {
 		kg_diagnostics_print(&diags, stderr);
-		printf("%s: decided at scope %s\n", path,
+		printf("%s: decided at scope %s\n", args.path,
 		       entry->key.len ? entry->key.path : "(everything)");
 		for (uint32_t op = 0; op < KG_OP_COUNT; op++) {
 			uint32_t id = entry->value.rule[op];

@@ -290,10 +290,11 @@ static int event_loop(struct agent *a, int sfd)
 
 static int parse_args(struct agent *a, struct kg_audit_options *opts, int argc, char **argv)
 {
+	enum { OPT_POLICY = 256, OPT_LOG, OPT_NO_LINUX_AUDIT };
 	static const struct option options[] = {
-		{ "policy", required_argument, NULL, 'P' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "no-linux-audit", no_argument, NULL, 'A' },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "no-linux-audit", no_argument, NULL, OPT_NO_LINUX_AUDIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -302,13 +303,13 @@ static int parse_args(struct agent *a, struct kg_audit_options *opts, int argc, 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'P':
+		case OPT_POLICY:
 			a->policy_paths[a->n_policy_paths++] = optarg;
 			break;
-		case 'l':
+		case OPT_LOG:
 			opts->log_path = optarg;
 			break;
-		case 'A':
+		case OPT_NO_LINUX_AUDIT:
 			opts->linux_audit = false;
 			break;
 		case 'h':

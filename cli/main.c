@@ -81,6 +81,17 @@ static void cli_log_init(void)
 	kg_log_set_sink(log_to_cli, NULL, cli.debug ? KG_LOG_DEBUG : KG_LOG_INFO);
 }
 
+bool cli_output_option(int opt)
+{
+	if (opt == 'j')
+		cli.json = true;
+	else if (opt == 'p')
+		cli.json = cli.pretty = true;
+	else
+		return false;
+	return true;
+}
+
 int cli_dispatch(const struct cli_command *cmds, const char *noun, int argc, char **argv)
 {
 	const struct cli_command *match = NULL;
@@ -114,8 +125,7 @@ int cli_dispatch(const struct cli_command *cmds, const char *noun, int argc, cha
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
+		CLI_OUTPUT_OPTIONS,
 		{ "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -125,13 +135,9 @@ int main(int argc, char **argv)
 
 	/* '+': stop at the object name; commands parse their own options. */
 	while ((opt = getopt_long(argc, argv, "+jpdVh", options, NULL)) != -1) {
+		if (cli_output_option(opt))
+			continue;
 		switch (opt) {
-		case 'j':
-			cli.json = true;
-			break;
-		case 'p':
-			cli.json = cli.pretty = true;
-			break;
 		case 'd':
 			cli.debug = true;
 			break;
