@@ -21,64 +21,11 @@
 #include <cmocka.h>
 
 #include "audit.h"
-#include "audit_internal.h"
+#include "event_fixture.h"
 #include "log_reader.h"
-#include "text_escape.h"
 
 static char tmpdir[64];
 static char log_path[128];
-
-static struct kg_rule_info rule_info[2] = {
-	{ .name = "signed-bin", .src = { .file = "/etc/keygate/policy.yaml", .line = 12, .col = 3 } },
-	{ .name = "libs", .src = { .file = "/etc/keygate/policy.d/10-libs.yaml", .line = 4, .col = 3 } },
-};
-static struct kg_certificate corp_cert = { .subject = "CN=Corp Release 2026" };
-static struct kg_anchor_info anchor_info[1] = {
-	{ .name = "corp", .kind = KG_ANCHOR_CERTS, .certs = &corp_cert, .n_certs = 1 },
-};
-static struct kg_compiled_policy policy = {
-	.name = "base",
-	.version = 7,
-	.mode = KG_MODE_ENFORCE,
-	.rule_info = rule_info,
-	.n_rules = 2,
-	.anchor_info = anchor_info,
-	.n_anchors = 1,
-	.digest = { 0xde, 0xad, 0xbe, 0xef },
-};
-
-static uint64_t boot_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void make_event(struct kg_event *ev, uint32_t pid, const char *path)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->time_boot_ns = boot_now_ns();
-	ev->dev = (8ull << 20) | 1;
-	ev->ino = 4242;
-	ev->generation = 1;
-	ev->op = KG_OP_EXEC;
-	ev->verdict = KG_VERDICT_DENY;
-	ev->reason = KG_REASON_UNKNOWN_SIGNER;
-	ev->rule = 0;
-	ev->anchor = 0;
-	ev->error = -ENOKEY;
-	ev->pid = pid;
-	ev->tgid = pid;
-	ev->uid = 1000;
-	ev->digest_algo = 1;
-	ev->digest_size = 32;
-	for (int i = 0; i < 32; i++)
-		ev->digest[i] = (uint8_t)i;
-	memcpy(ev->comm, "evil-tool-name16", KG_COMM_LEN); /* no NUL: all 16 used */
-	ev->path_len = (uint32_t)strlen(path);
-	memcpy(ev->path, path, ev->path_len);
-}
 
 static int setup(void **state)
 {
@@ -240,122 +187,6 @@ static void test_decision_without_rule(void **state)
 	assert_string_equal(r.host, "host1");
 	assert_string_equal(r.reason, "no-rule");
 	kg_log_record_free(&r);
-}
-
-static void test_human_line(void **state)
-{
-	struct kg_event ev;
-	char line[1024];
-
-	(void)state;
-	make_event(&ev, 77, "/usr/local/bin/tool");
-	kg_event_format_human(line, sizeof(line), &ev, &policy);
-	assert_non_null(strstr(line, "deny"));
-	assert_non_null(strstr(line, "exec"));
-	assert_non_null(strstr(line, "/usr/local/bin/tool"));
-	assert_non_null(strstr(line, "reason=unknown-signer"));
-	assert_non_null(strstr(line, "rule=signed-bin (/etc/keygate/policy.yaml:12)"));
-	assert_non_null(strstr(line, "pid=77"));
-	assert_non_null(strstr(line, "error=ENOKEY"));
-}
-
-/* A file name that carries a whole fake decision line after a newline, a
- * space-separated fake field, a backslash, a right-to-left override; a
- * process name that clears the screen and moves the cursor. */
-#define FORGED_PATH "/tmp/x\n2026-11-29T10:00:00.000000Z allow exec /usr/bin/ok reason=verified" \
-		    " \\x0a\xe2\x80\xae"
-#define FORGED_COMM "\x1b[2J\x1b[H\x1b]0;ok\x07\r"
-
-static void make_forged_event(struct kg_event *ev)
-{
-	make_event(ev, 66, FORGED_PATH);
-	memset(ev->comm, 0, KG_COMM_LEN);
-	memcpy(ev->comm, FORGED_COMM, strlen(FORGED_COMM));
-}
-
-static void assert_unforgeable(const char *line)
-{
-	for (const unsigned char *p = (const unsigned char *)line; *p; p++)
-		assert_true(*p >= 0x20 && *p != 0x7f);
-	assert_null(strstr(line, "\xe2\x80\xae"));
-	/* One reason= field and no allow verdict: spaces in the path are
-	 * escaped, so it added no field of its own. */
-	assert_non_null(strstr(line, " reason="));
-	assert_null(strstr(strstr(line, " reason=") + 1, " reason="));
-	assert_null(strstr(line, " allow "));
-	assert_non_null(strstr(line, "/tmp/x\\x0a2026-11-29T10:00:00.000000Z\\x20allow\\x20exec"
-				     "\\x20/usr/bin/ok\\x20reason=verified\\x20\\x5cx0a"
-				     "\\xe2\\x80\\xae reason=unknown-signer"));
-	assert_non_null(strstr(line, "comm=\\x1b[2J\\x1b[H\\x1b]0;ok\\x07\\x0d"));
-}
-
-static void test_human_line_escapes_path_and_comm(void **state)
-{
-	char line[KG_EVENT_HUMAN_MAX];
-	struct kg_event ev;
-
-	(void)state;
-	make_forged_event(&ev);
-	kg_event_format_human(line, sizeof(line), &ev, &policy);
-	assert_unforgeable(line);
-}
-
-#if HAVE_LIBSYSTEMD
-/* The journald MESSAGE is the same escaped line; the KEYGATE_PATH and
- * KEYGATE_COMM fields keep the exact bytes (the journal is binary-safe). */
-static void test_journal_message_escapes_path_and_comm(void **state)
-{
-	struct journal_fields f;
-	struct kg_event ev;
-	bool saw_path = false;
-
-	(void)state;
-	make_forged_event(&ev);
-	journal_decision_fields(&f, &ev, &policy);
-	assert_int_equal(strncmp(f.buf, "MESSAGE=", 8), 0);
-	assert_unforgeable(f.buf + 8);
-	for (size_t off = 0; off < f.len; off += strlen(f.buf + off) + 1)
-		if (strncmp(f.buf + off, "KEYGATE_PATH=", 13) == 0) {
-			assert_string_equal(f.buf + off + 13, FORGED_PATH);
-			saw_path = true;
-		}
-	assert_true(saw_path);
-}
-#endif
-
-/* An event of a generation the agent no longer holds (policy NULL) says
- * so and names no rule. */
-static void test_human_line_unknown_generation(void **state)
-{
-	char line[KG_EVENT_HUMAN_MAX];
-	struct kg_event ev;
-
-	(void)state;
-	make_event(&ev, 5, "/usr/bin/old");
-	ev.generation = 3;
-	kg_event_format_human(line, sizeof(line), &ev, NULL);
-	assert_non_null(strstr(line, " policy=unknown generation=3 "));
-	assert_null(strstr(line, "rule="));
-}
-
-static void test_escape_text(void **state)
-{
-	char out[64];
-	size_t columns;
-
-	(void)state;
-	/* UTF-8 text stays; an invalid byte, an overlong NUL and a C1 CSI
-	 * (U+009B) do not. */
-	kg_escape_text(out, sizeof(out), "caf\xc3\xa9 \xff\xc0\x80\xc2\x9b", 12, 0, &columns);
-	assert_string_equal(out, "caf\xc3\xa9 \\xff\\xc0\\x80\\xc2\\x9b");
-	assert_int_equal(columns, 5 + 4 * 5);
-	kg_escape_text(out, sizeof(out), "a b", 3, KG_ESCAPE_SPACE, NULL);
-	assert_string_equal(out, "a\\x20b");
-	/* Too small: whole escapes only. */
-	kg_escape_text(out, 6, "ab\ncd", 5, 0, NULL);
-	assert_string_equal(out, "ab");
-	kg_escape_text(out, 8, "ab\ncd", 5, 0, NULL);
-	assert_string_equal(out, "ab\\x0ac");
 }
 
 static void test_lifecycle_records(void **state)
@@ -703,13 +534,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_decision_record, setup, teardown),
 		cmocka_unit_test(test_decision_without_rule),
-		cmocka_unit_test(test_human_line),
-		cmocka_unit_test(test_human_line_escapes_path_and_comm),
-#if HAVE_LIBSYSTEMD
-		cmocka_unit_test(test_journal_message_escapes_path_and_comm),
-#endif
-		cmocka_unit_test(test_human_line_unknown_generation),
-		cmocka_unit_test(test_escape_text),
 		cmocka_unit_test_setup_teardown(test_lifecycle_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_losses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
