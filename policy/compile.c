@@ -9,6 +9,11 @@
  * path table holds one entry per distinct scope whose rule[op] is already
  * inherited from the nearest enclosing scope in the table, so the kernel
  * only needs the longest matching entry.
+ *
+ * One file: its passes (anchors, revocations, rules, paths, config,
+ * limits) run in this order over one struct compiler, each reading what
+ * the previous ones built; split, they would share that state through a
+ * header for no reader's gain.
  */
 #include <errno.h>
 #include <stdlib.h>
