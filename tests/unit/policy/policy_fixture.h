@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -89,5 +90,34 @@ static inline void write_text(const char *path, const char *text)
 
 #define HDR "keygate: 1\npolicy:\n  name: t\n  version: 1\n"
 #define RULE_OK "rules:\n  - {name: r, operations: [exec], require: allow}\n"
+
+/* The scratch directory @TMP@, made before a group and removed after it. */
+static inline int scratch_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmp_dir) ? 0 : -1;
+}
+
+static inline int scratch_teardown(void **state)
+{
+	char cmd[200];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* main() of a policy test program: PROGRAM SOURCE_ROOT runs the group. */
+static inline int policy_tests_main(int argc, char **argv, const struct CMUnitTest *tests,
+				    size_t n, CMFixtureFunction setup)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s SOURCE_ROOT\n", argv[0]);
+		return 2;
+	}
+	source_root = argv[1];
+	snprintf(certs_dir, sizeof(certs_dir), "%s/policy/examples/certs", source_root);
+	return _cmocka_run_group_tests(argv[0], tests, n, setup, scratch_teardown);
+}
 
 #endif /* KEYGATE_TEST_POLICY_FIXTURE_H */

@@ -751,20 +751,11 @@ static void test_default_policy(void **state)
 
 static int setup(void **state)
 {
-	(void)state;
-	if (!mkdtemp(tmp_dir))
+	if (scratch_setup(state))
 		return -1;
+	/* Needs certs_dir, which policy_tests_main sets before the group. */
 	make_cert_fixtures();
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[200];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -782,12 +773,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_default_policy),
 	};
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s SOURCE_ROOT\n", argv[0]);
-		return 2;
-	}
-	source_root = argv[1];
-	snprintf(certs_dir, sizeof(certs_dir), "%s/policy/examples/certs", source_root);
-	/* make_cert_fixtures needs the directory before setup runs. */
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return policy_tests_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), setup);
 }

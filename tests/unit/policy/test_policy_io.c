@@ -298,21 +298,6 @@ static void test_diagnostics_print(void **state)
 	assert_int_equal(diags.count, 0);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmp_dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[200];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,11 +309,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_diagnostics_print),
 	};
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s SOURCE_ROOT\n", argv[0]);
-		return 2;
-	}
-	source_root = argv[1];
-	snprintf(certs_dir, sizeof(certs_dir), "%s/policy/examples/certs", source_root);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return policy_tests_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]),
+				 scratch_setup);
 }
