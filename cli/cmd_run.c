@@ -380,6 +380,9 @@ int cmd_run(int argc, char **argv)
 
 	ret = event_loop(&a, sfd);
 
+	/* Decisions made before the stop are logged, not lost. */
+	kg_loader_drain(a.loader, on_event, &a);
+	report_drops(&a);
 	print_counters(&a);
 	kg_loader_close(a.loader);
 	a.loader = NULL;

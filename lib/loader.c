@@ -312,6 +312,29 @@ int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ct
 	return 0;
 }
 
+/* At most this many polls' worth of events: a busy system never stops
+ * producing while the programs are attached. */
+#define DRAIN_ROUNDS 64
+
+int kg_loader_drain(struct kg_loader *l, kg_event_fn fn, void *ctx)
+{
+	int n = 0;
+
+	l->event_fn = fn;
+	l->event_ctx = ctx;
+	for (int round = 0; round < DRAIN_ROUNDS; round++) {
+		l->events_this_poll = 0;
+		n = ring_buffer__consume(l->ring);
+		if (n == 0 || (n < 0 && n != -EAGAIN))
+			break;
+	}
+	if (n < 0 && n != -EAGAIN) {
+		kg_log_error("reading keygate's event ring buffer failed: %s", strerror(-n));
+		return n;
+	}
+	return 0;
+}
+
 int kg_loader_counters(struct kg_loader *l, struct kg_counters *out)
 {
 	const volatile struct kg_counters *c = &l->skel->bss->counters;

@@ -25,6 +25,10 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *policy
 typedef int (*kg_event_fn)(void *ctx, const struct kg_event *ev);
 /* Waits up to timeout_ms for events; 0 or -errno (-EINTR is a clean stop). */
 int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ctx);
+/* Delivers the events already in the ring buffer without waiting (before
+ * a stop, so none is lost unlogged); bounded, as the programs still
+ * produce. 0 or -errno. */
+int kg_loader_drain(struct kg_loader *l, kg_event_fn fn, void *ctx);
 int kg_loader_counters(struct kg_loader *l, struct kg_counters *out);
 /* Number of attached programs. */
 int kg_loader_attached(const struct kg_loader *l);
