@@ -18,10 +18,13 @@
  *       audit-mode policy) with reason internal_error, error -ENODATA.
  *       Hard links: the record holds the rule of the path mapped last.
  *   keygate_file_open (sleepable)            open_read (not exec opens)
- *   keygate_kernel_read_file (sleepable)     module_file, firmware, kexec
+ *   keygate_kernel_read_file (sleepable)     module_file (compressed modules
+ *       too), firmware, kexec (kernel image and initramfs)
  *   keygate_kernel_load_data (not sleepable) module_buffer, and firmware /
- *       kexec images handed over in a buffer: no file, so only the rule of
- *       the "everything" scope applies and a `signed` rule fails (no_file)
+ *       kexec images handed over in a buffer: no file, so the strictest
+ *       rule of any scope applies and a `signed` rule fails (no_file)
+ *   Both: an id this build does not know fails closed (unknown_read)
+ *       when the policy covers modules, firmware or kexec
  *   keygate_inode_[post_]setxattr / keygate_inode_[post_]removexattr (not
  *       sleepable) never deny; drop the inode's cached verdicts
  *   keygate_inode_rename, _inode_link, _inode_unlink, _sb_mount,
@@ -260,6 +263,8 @@ struct kg_decision {
 	long path_len; /* bpf_d_path's result: bytes with the NUL, or -errno */
 	__u32 have_digest;
 	__u32 log;
+	__u32 kernel_id; /* kg_event.kernel_id */
+	__u32 flags;     /* kg_event.flags */
 };
 
 /* An earlier BPF LSM program's verdict, passed on unchanged (and kept in
@@ -282,6 +287,8 @@ static __always_inline void decision_init(struct kg_decision *d, __u32 generatio
 	d->path_len = 0;
 	d->have_digest = 0;
 	d->log = 0;
+	d->kernel_id = KG_KERNEL_ID_NONE;
+	d->flags = 0;
 }
 
 /* The requirement is not met: deny, or log and allow in audit. */
@@ -366,6 +373,9 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 		ev->path[0] = 0;
 		ev->path_len = 0;
 	}
+	ev->kernel_id = d->kernel_id;
+	ev->flags = d->flags;
+	__builtin_memset(ev->module, 0, KG_MODULE_NAME_LEN);
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -993,60 +1003,135 @@ int BPF_PROG(keygate_file_open, struct file *file, int ret)
 	return decide_file(file, KG_OP_OPEN_READ, false);
 }
 
+/* What a kernel read or load is, beyond the operations: */
+#define KG_LOAD_NOT_DECIDED KG_OP_COUNT         /* IMA policy, certificates */
+#define KG_LOAD_UNKNOWN (KG_OP_COUNT + 1)       /* an id this build does not know */
+/* The operations a read or load of unknown purpose might be. */
+#define KG_KERNEL_LOAD_OPS                                                             \
+	((1u << KG_OP_MODULE_FILE) | (1u << KG_OP_MODULE_BUFFER) | (1u << KG_OP_FIRMWARE) | \
+	 (1u << KG_OP_KEXEC))
+
+static __always_inline __u32 read_file_op(enum kernel_read_file_id id)
+{
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+		return KG_OP_MODULE_FILE;
+	/* finit_module(MODULE_INIT_COMPRESSED_FILE) on kernels that tell it apart */
+	if (bpf_core_enum_value_exists(enum kernel_read_file_id, READING_MODULE_COMPRESSED) &&
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE_COMPRESSED))
+		return KG_OP_MODULE_FILE;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_FIRMWARE))
+		return KG_OP_FIRMWARE;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_INITRAMFS))
+		return KG_OP_KEXEC;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_POLICY) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_X509_CERTIFICATE))
+		return KG_LOAD_NOT_DECIDED;
+	return KG_LOAD_UNKNOWN;
+}
+
+static __always_inline __u32 load_data_op(enum kernel_load_data_id id)
+{
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		return KG_OP_MODULE_BUFFER;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_FIRMWARE))
+		return KG_OP_FIRMWARE;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_INITRAMFS))
+		return KG_OP_KEXEC;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_POLICY) ||
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_X509_CERTIFICATE))
+		return KG_LOAD_NOT_DECIDED;
+	return KG_LOAD_UNKNOWN;
+}
+
+/*
+ * A kernel read or load keygate cannot name may be a module, firmware or
+ * kexec image by another id (a newer kernel's): when the policy looks at
+ * any of those, it fails closed by the policy's mode, reported under the
+ * first such operation the policy covers, with the kernel's id.
+ * Returns false when the policy covers none of them (allow).
+ */
+static __always_inline bool unknown_load(struct kg_decision *d, const struct kg_policy_config *cfg,
+					 __u32 kernel_id)
+{
+	__u32 covered = cfg->ops_covered & KG_KERNEL_LOAD_OPS;
+
+	if (!covered)
+		return false;
+	if (covered & (1u << KG_OP_MODULE_FILE))
+		d->op = KG_OP_MODULE_FILE;
+	else if (covered & (1u << KG_OP_MODULE_BUFFER))
+		d->op = KG_OP_MODULE_BUFFER;
+	else if (covered & (1u << KG_OP_FIRMWARE))
+		d->op = KG_OP_FIRMWARE;
+	else
+		d->op = KG_OP_KEXEC;
+	d->kernel_id = kernel_id;
+	fail(d, cfg->mode == KG_MODE_AUDIT ? KG_FAIL_AUDIT : KG_FAIL_DENY, KG_REASON_UNKNOWN_READ, 0);
+	return true;
+}
+
 SEC("lsm.s/kernel_read_file")
 int BPF_PROG(keygate_kernel_read_file, struct file *file, enum kernel_read_file_id id,
 	     bool contents, int ret)
 {
-	__u32 op;
+	const struct kg_policy_config *cfg;
+	struct kg_decision d;
+	struct kg_scratch *s;
+	__u32 generation, op;
 
 	if (ret)
 		return earlier_verdict(ret);
 	if (!file)
 		return 0;
-	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
-		op = KG_OP_MODULE_FILE;
-	else if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_FIRMWARE))
-		op = KG_OP_FIRMWARE;
-	else if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE))
-		op = KG_OP_KEXEC;
-	else
+	op = read_file_op(id);
+	if (op < KG_OP_COUNT)
+		return decide_file(file, op, false);
+	if (op == KG_LOAD_NOT_DECIDED)
 		return 0;
-	return decide_file(file, op, false);
+	generation = active_generation;
+	if (!generation)
+		return 0;
+	decision_init(&d, generation, KG_OP_MODULE_FILE);
+	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
+	if (!cfg || !unknown_load(&d, cfg, id))
+		return 0;
+	s = task_scratch();
+	if (s)
+		d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
+	return finish(&d, NULL, s ? s->path : NULL, file->f_inode);
 }
 
+/* Buffers have no path: the compiler gives each operation the strictest
+ * rule of any scope (kg_policy_config.buffer_rule), so a rule scoped to
+ * paths still applies, and a `signed` rule fails with no_file. */
 SEC("lsm/kernel_load_data")
 int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
 {
 	const struct kg_policy_config *cfg;
-	const struct kg_path_value *value;
-	struct kg_path_key key;
 	struct kg_decision d;
 	__u32 generation, op;
 
 	if (ret)
 		return earlier_verdict(ret);
-	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
-		op = KG_OP_MODULE_BUFFER;
-	else if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_FIRMWARE))
-		op = KG_OP_FIRMWARE;
-	else if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE))
-		op = KG_OP_KEXEC;
-	else
+	op = load_data_op(id);
+	if (op == KG_LOAD_NOT_DECIDED)
 		return 0;
 	generation = active_generation;
 	if (!generation)
 		return 0;
-	decision_init(&d, generation, op);
+	decision_init(&d, generation, op < KG_OP_COUNT ? op : KG_OP_MODULE_BUFFER);
 	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
 	if (!cfg)
 		return 0;
-	if (cfg->ops_covered & (1u << op)) {
-		__builtin_memset(&key, 0, sizeof(key));
-		key.slot = d.slot;
-		value = bpf_map_lookup_elem(&path_rules, &key);
-		if (value)
-			d.rule = value->rule[op & (KG_OP_COUNT - 1)];
+	if (op >= KG_OP_COUNT) {
+		if (!unknown_load(&d, cfg, id))
+			return 0;
+		return finish(&d, NULL, NULL, NULL);
 	}
+	if (cfg->ops_covered & (1u << op))
+		d.rule = cfg->buffer_rule[op & (KG_OP_COUNT - 1)];
 	apply_rule(&d, cfg, NULL, NULL, NULL, false);
 	return finish(&d, NULL, NULL, NULL);
 }

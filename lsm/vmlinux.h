@@ -117,7 +117,9 @@ struct task_struct {
 
 #pragma clang attribute pop
 
-/* include/linux/kernel_read_file.h; read with bpf_core_enum_value(). */
+/* include/linux/kernel_read_file.h; read with bpf_core_enum_value(), so
+ * the numbers here do not matter. READING_MODULE_COMPRESSED exists on newer
+ * kernels only: test it with bpf_core_enum_value_exists(). */
 enum kernel_read_file_id {
 	READING_UNKNOWN = 0,
 	READING_FIRMWARE = 1,
@@ -127,6 +129,7 @@ enum kernel_read_file_id {
 	READING_POLICY = 5,
 	READING_X509_CERTIFICATE = 6,
 	READING_MAX_ID = 7,
+	READING_MODULE_COMPRESSED = 8,
 };
 
 enum kernel_load_data_id {
