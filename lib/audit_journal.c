@@ -65,6 +65,10 @@ void journal_decision(struct kg_audit *a, const struct kg_event *ev,
 	field_add(&f, "KEYGATE_UID=%" PRIu32, ev->uid);
 	field_add(&f, "KEYGATE_COMM=%.*s", (int)strnlen(ev->comm, KG_COMM_LEN), ev->comm);
 	field_add(&f, "KEYGATE_PATH=%.*s", (int)kg_event_path_len(ev), ev->path);
+	if (kg_event_module_len(ev))
+		field_add(&f, "KEYGATE_MODULE=%.*s", (int)kg_event_module_len(ev), ev->module);
+	if (ev->reason == KG_REASON_UNKNOWN_READ)
+		field_add(&f, "KEYGATE_KERNEL_ID=%" PRIu32, ev->kernel_id);
 	field_add(&f, "KEYGATE_POLICY=%s", policy && policy->name ? policy->name : "");
 	side_queue_push(a, SIDE_JOURNAL, 0, 0, f.buf, f.len);
 }

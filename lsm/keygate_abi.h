@@ -206,8 +206,8 @@ struct kg_event {
 	char comm[KG_COMM_LEN];
 	char path[KG_EVENT_PATH_MAX];
 	/* kernel_read_file / kernel_load_data id as the running kernel
-	 * numbers it (enum kernel_read_file_id or kernel_load_data_id);
-	 * meaningful with reason KG_REASON_UNKNOWN_READ, else KG_KERNEL_ID_NONE. */
+	 * numbers it (enum kernel_read_file_id or kernel_load_data_id) with
+	 * reason KG_REASON_UNKNOWN_READ, else 0. */
 	__u32 kernel_id;
 	__u32 flags;        /* KG_EVENT_* */
 	/* Module loaded from a buffer: the name in its own struct module
@@ -215,7 +215,6 @@ struct kg_event {
 	char module[KG_MODULE_NAME_LEN];
 };
 
-#define KG_KERNEL_ID_NONE 0xffffffffu
 /* kg_event.flags */
 #define KG_EVENT_MODULE_SIG (1u << 0) /* module buffer ends in an appended module signature */
 

@@ -30,6 +30,7 @@ typedef __u32 dev_t;
 typedef __u16 umode_t;
 typedef __u32 fmode_t;
 typedef int pid_t;
+typedef long long loff_t;
 typedef __u32 uid_t;
 
 /* UAPI values used by map definitions and helpers. */
@@ -113,6 +114,11 @@ struct task_struct {
 	pid_t pid;
 	pid_t tgid;
 	struct fs_struct *fs;
+};
+
+/* Only for the offset of name (bpf_core_field_offset). */
+struct module {
+	char name[56];
 };
 
 #pragma clang attribute pop
