@@ -13,6 +13,20 @@ for d in signed unsigned; do
 	xz -dc "$crc7" >"$KG_STAGE/mod/$d/crc7.ko"
 	cp "$crcitut" "$KG_STAGE/mod/$d/crc-itu-t.ko.xz"
 done
+# The distribution's crc7 ends in its kernel module signature; a copy
+# without it (marker, struct module_signature, then the PKCS#7 blob, whose
+# length is the big-endian u32 before the marker) for module_buffer records.
+mkdir -p "$KG_STAGE/mod/nosig"
+python3 - "$KG_STAGE/mod/signed/crc7.ko" "$KG_STAGE/mod/nosig/crc7.ko" <<'PY' ||
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+marker = b"~Module signature appended~\n"
+if not data.endswith(marker):
+    sys.exit("crc7.ko carries no module signature")
+sig_len = struct.unpack(">I", data[-len(marker) - 4:-len(marker)])[0]
+open(sys.argv[2], "wb").write(data[:len(data) - len(marker) - 12 - sig_len])
+PY
+	kg_prep_die "cannot strip the module signature of crc7.ko"
 kg_prep_sign mod/signed/crc7.ko org
 kg_prep_sign mod/signed/crc-itu-t.ko.xz org
 kg_prep_verity mod/unsigned/crc7.ko mod/unsigned/crc-itu-t.ko.xz

@@ -33,14 +33,40 @@ kge_expect ok kg-module remove crc7
 kge_expect ok kg-module remove crc_itu_t
 
 # init_module(buffer): no file to verify; this policy denies buffers ...
+# The record names the module from its own struct module and says whether
+# it ends in a kernel module signature (the distribution's crc7 does).
 kge_expect errno:EPERM kg-module init "$mod/signed/crc7.ko"
-kg_expect_event op=module_buffer verdict=deny reason=denied-by-rule rule=no-module-buffers
+kg_expect_event op=module_buffer verdict=deny reason=denied-by-rule rule=no-module-buffers module=crc7
+expect_module_signature() {
+	_kg_filter "$KG_AGENT_LOG" op=module_buffer module=crc7 | grep -qF "\"module_signature\":$1" ||
+		kg_fail "no module_buffer record for crc7 with module_signature $1"
+	kg_log "module_buffer crc7: module_signature $1"
+}
+expect_module_signature true
 kg_stop_agent
 
 # ... and this one allows them.
 kge_start "$KG_DATA/buffers-allowed.yaml"
-kge_expect ok kg-module init "$mod/signed/crc7.ko"
-kg_expect_event op=module_buffer verdict=allow reason=allowed-by-rule rule=module-buffers
+kge_expect ok kg-module init "$mod/nosig/crc7.ko"
+kg_expect_event op=module_buffer verdict=allow reason=allowed-by-rule rule=module-buffers module=crc7
+expect_module_signature false
+kge_expect ok kg-module remove crc7
+kg_stop_agent
+
+# The built-in default policy: modprobe of kmod 30 decompresses crc7.ko.xz
+# itself and loads it from a buffer; the distribution's signed module is
+# logged as allowed, with its name and signature marker, not as a failure.
+kg_start_agent -j run --log "$KG_OUT/audit-default.log"
+expect_modprobe() {
+	/usr/sbin/modprobe "$1" >"$KG_OUT/modprobe.out" 2>&1 || {
+		cat "$KG_OUT/modprobe.out"
+		kg_fail "modprobe $1 failed under the default policy"
+	}
+}
+expect_modprobe crc7
+kg_expect_event op=module_buffer verdict=allow reason=allowed-by-rule rule=module-buffers module=crc7
+expect_module_signature true
+kg_expect_no_event op=module_buffer verdict=audit
 kge_expect ok kg-module remove crc7
 kg_stop_agent
 kg_pass
