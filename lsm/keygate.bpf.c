@@ -762,6 +762,14 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 	fail(d, rule->on_failure, attempt.fail_reason, attempt.fail_error);
 }
 
+/* An overlayfs file's inode is the overlay's, never fs-verity, and the
+ * programs cannot reach the real (lower or upper) file behind it: say so
+ * rather than not_verity. */
+static __always_inline bool on_overlay(const struct inode *inode)
+{
+	return inode->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC;
+}
+
 /* Applies the rule found for the file; the decision starts as allow. */
 static __always_inline void apply_rule(struct kg_decision *d, const struct kg_policy_config *cfg,
 				       struct file *file, struct inode *inode,
@@ -791,6 +799,8 @@ static __always_inline void apply_rule(struct kg_decision *d, const struct kg_po
 	case KG_REQ_SIGNED:
 		if (!file)
 			fail(d, rule->on_failure, KG_REASON_NO_FILE, 0);
+		else if (on_overlay(inode))
+			fail(d, rule->on_failure, KG_REASON_OVERLAY, 0);
 		else
 			verify_file(d, file, inode, rule, s, in_advance);
 		break;
@@ -1041,6 +1051,9 @@ static __always_inline __u32 load_data_op(enum kernel_load_data_id id)
 {
 	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
 		return KG_OP_MODULE_BUFFER;
+	if (bpf_core_enum_value_exists(enum kernel_load_data_id, LOADING_MODULE_COMPRESSED) &&
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE_COMPRESSED))
+		return KG_OP_MODULE_BUFFER;
 	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_FIRMWARE))
 		return KG_OP_FIRMWARE;
 	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE) ||
@@ -1122,9 +1135,11 @@ int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool content
 
 	if (ret)
 		return earlier_verdict(ret);
+	/* init_module is decided in keygate_kernel_post_load_data. */
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		return 0;
 	op = load_data_op(id);
-	/* Modules are decided in keygate_kernel_post_load_data. */
-	if (op == KG_LOAD_NOT_DECIDED || op == KG_OP_MODULE_BUFFER)
+	if (op == KG_LOAD_NOT_DECIDED)
 		return 0;
 	generation = active_generation;
 	if (!generation)

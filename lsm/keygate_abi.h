@@ -118,7 +118,8 @@ enum kg_reason {
 	KG_REASON_NO_FILE = 13,          /* signature required, no file to verify */
 	KG_REASON_INTERNAL_ERROR = 14,   /* xattr/path/storage error: fail closed */
 	KG_REASON_UNKNOWN_READ = 15,     /* kernel read/load id keygate does not know */
-	KG_REASON_COUNT = 16,
+	KG_REASON_OVERLAY = 16,          /* signature required, file on overlayfs */
+	KG_REASON_COUNT = 17,
 };
 
 /* kg_rule.flags */

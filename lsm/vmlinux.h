@@ -71,6 +71,7 @@ struct bpf_key {
 
 struct super_block {
 	dev_t s_dev;
+	unsigned long s_magic;
 };
 
 struct inode {
@@ -147,8 +148,10 @@ enum kernel_load_data_id {
 	LOADING_POLICY = 5,
 	LOADING_X509_CERTIFICATE = 6,
 	LOADING_MAX_ID = 7,
+	LOADING_MODULE_COMPRESSED = 8, /* newer kernels only */
 };
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 #define PROT_EXEC 0x4
 #define S_IFMT 00170000
 #define S_IFREG 0100000
