@@ -6,7 +6,7 @@
 # Attack: keep a trusted kernel and hand it an initramfs of one's own (it
 # runs as the next boot's PID 1), or load an image from memory.
 # kg-kexec unloads any image it loaded, so nothing is left to boot.
-# kg-timeout: 300
+# kg-timeout: 360
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 boot=$KG_DATA/boot

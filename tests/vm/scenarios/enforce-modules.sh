@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 # enforce-modules: kernel modules from files (finit_module, plain and
-# MODULE_INIT_COMPRESSED_FILE) need the organisation's fs-verity signature;
-# modules from a buffer (init_module) are decided by the policy alone.
+# MODULE_INIT_COMPRESSED_FILE, which newer kernels read as
+# READING_MODULE_COMPRESSED) need the organisation's fs-verity signature;
+# modules from a buffer (init_module) are decided by the policy alone, and
+# their records name the module.
+# kg-timeout: 480
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 kg_require_probe modules

@@ -6,6 +6,7 @@
 # every overlay file with reason overlay, the lower file itself still
 # passes, and a copy-up (the attack: modify the file in the container) is
 # refused the same way.
+# kg-timeout: 300
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 lower=$KG_DATA/lower
