@@ -54,3 +54,10 @@ rules:
     require: allow
     log: all
 YAML
+# Module trees for modprobe -d: the staged crc-itu-t.ko.xz files, by symlink
+# (a copy would lose fs-verity).
+for d in signed unsigned; do
+	mkdir -p "$KG_STAGE/tree-$d/lib/modules/$KG_KERNEL_VERSION/extra"
+	ln -s "$KG_GUEST_DATA/mod/$d/crc-itu-t.ko.xz" \
+		"$KG_STAGE/tree-$d/lib/modules/$KG_KERNEL_VERSION/extra/crc-itu-t.ko.xz"
+done

@@ -35,6 +35,29 @@ grep -q "^crc_itu_t " /proc/modules || kg_fail "crc_itu_t not in /proc/modules a
 kge_expect ok kg-module remove ts_kmp
 kge_expect ok kg-module remove crc_itu_t
 
+# modprobe of the compressed module: a kmod that lets the kernel decompress
+# uses finit_module (the file is decided: signed loads, unsigned does not);
+# kmod 30 decompresses itself and loads from memory, which this policy
+# denies. Either way the unsigned module does not load.
+modprobe_tree() {
+	depmod -b "$KG_DATA/tree-$1" "$(uname -r)" || kg_fail "depmod -b tree-$1 failed"
+	/usr/sbin/modprobe -d "$KG_DATA/tree-$1" crc-itu-t >"$KG_OUT/modprobe.out" 2>&1
+	_rc=$?
+	cat "$KG_OUT/modprobe.out"
+	return $_rc
+}
+modprobe_tree unsigned && kg_fail "modprobe loaded the unsigned compressed module"
+grep -q "Operation not permitted" "$KG_OUT/modprobe.out" || kg_fail "modprobe failed, but not with EPERM"
+sleep 1 # decisions reach the agent asynchronously
+if [ "$(kg_count_events op=module_file verdict=deny reason=no-signature path="$mod/unsigned/crc-itu-t.ko.xz")" -ge 2 ]; then
+	kg_log "modprobe used finit_module: the unsigned file was refused"
+	modprobe_tree signed || kg_fail "modprobe of the signed compressed module failed"
+	kge_expect ok kg-module remove crc_itu_t
+else
+	kg_expect_event op=module_buffer verdict=deny reason=denied-by-rule rule=no-module-buffers module=crc_itu_t
+	kg_log "modprobe loaded from memory (it decompresses itself): refused by no-module-buffers"
+fi
+
 # init_module(buffer): no file to verify; this policy denies buffers ...
 # The record names the module from its own struct module and says whether
 # it ends in a kernel module signature (the distribution's ts_kmp does).
