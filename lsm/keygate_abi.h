@@ -52,7 +52,7 @@ enum kg_op {
 	KG_OP_MPROTECT_EXEC = 2, /* file_mprotect adding PROT_EXEC */
 	KG_OP_OPEN_READ = 3,     /* file_open for reading */
 	KG_OP_MODULE_FILE = 4,   /* kernel_read_file READING_MODULE, READING_MODULE_COMPRESSED */
-	KG_OP_MODULE_BUFFER = 5, /* kernel_load_data LOADING_MODULE */
+	KG_OP_MODULE_BUFFER = 5, /* kernel_post_load_data LOADING_MODULE (init_module) */
 	KG_OP_FIRMWARE = 6,      /* kernel_read_file READING_FIRMWARE, kernel_load_data LOADING_FIRMWARE */
 	KG_OP_KEXEC = 7,         /* kernel_read_file READING_KEXEC_IMAGE and
 				  * READING_KEXEC_INITRAMFS, kernel_load_data LOADING_KEXEC_IMAGE */
@@ -169,7 +169,8 @@ struct kg_policy_config {
 	__u32 n_rules;
 	__u32 default_action[KG_OP_COUNT]; /* enum kg_default_action */
 	__u8 digest[KG_POLICY_DIGEST_LEN];
-	/* The rule deciding a load with no file (kernel_load_data), per
+	/* The rule deciding a load with no file (kernel_load_data and, for
+	 * init_module, kernel_post_load_data), per
 	 * operation: the strictest rule covering the operation in any scope,
 	 * since a buffer has no path to pick a scope by. KG_RULE_NONE: the
 	 * default action (when it is stricter than every rule, or no rule
