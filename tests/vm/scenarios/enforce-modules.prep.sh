@@ -54,10 +54,13 @@ rules:
     require: allow
     log: all
 YAML
-# Module trees for modprobe -d: the staged crc-itu-t.ko.xz files, by symlink
-# (a copy would lose fs-verity).
+# Module trees for modprobe -d, each with its own copy of crc-itu-t.ko.xz
+# (depmod skips symlinks), signed and not.
 for d in signed unsigned; do
-	mkdir -p "$KG_STAGE/tree-$d/lib/modules/$KG_KERNEL_VERSION/extra"
-	ln -s "$KG_GUEST_DATA/mod/$d/crc-itu-t.ko.xz" \
-		"$KG_STAGE/tree-$d/lib/modules/$KG_KERNEL_VERSION/extra/crc-itu-t.ko.xz"
+	tree=tree-$d/lib/modules/$KG_KERNEL_VERSION
+	mkdir -p "$KG_STAGE/$tree/extra"
+	cp "$KG_STAGE/mod/$d/crc-itu-t.ko.xz" "$KG_STAGE/$tree/extra/"
+	/sbin/depmod -b "$KG_STAGE/tree-$d" "$KG_KERNEL_VERSION" || kg_prep_die "depmod of tree-$d failed"
 done
+kg_prep_sign "tree-signed/lib/modules/$KG_KERNEL_VERSION/extra/crc-itu-t.ko.xz" org
+kg_prep_verity "tree-unsigned/lib/modules/$KG_KERNEL_VERSION/extra/crc-itu-t.ko.xz"
