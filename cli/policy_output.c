@@ -174,6 +174,18 @@ void policy_show_json(const struct kg_compiled_policy *p, const struct kg_diagno
 	}
 	json_array_end(&w);
 
+	/* Loads from memory have no path: the strictest rule of any scope. */
+	json_key(&w, "buffer_rules");
+	json_object_begin(&w);
+	for (uint32_t op = KG_OP_MODULE_BUFFER; op < KG_OP_COUNT; op++) {
+		json_key(&w, kg_op_name(op));
+		if (p->config.buffer_rule[op] == KG_RULE_NONE)
+			json_null(&w);
+		else
+			json_uint(&w, p->config.buffer_rule[op]);
+	}
+	json_object_end(&w);
+
 	json_key(&w, "revocations");
 	json_object_begin(&w);
 	json_key(&w, "digests");
@@ -291,6 +303,15 @@ void policy_show_text(const struct kg_compiled_policy *p)
 				printf(" %s=%s", kg_op_name(op), rule_label(p, e->value.rule[op]));
 		printf("\n");
 	}
+	printf("\nloads from memory (no path: the strictest rule of any scope):\n ");
+	for (uint32_t op = KG_OP_MODULE_BUFFER; op < KG_OP_COUNT; op++) {
+		if (p->config.buffer_rule[op] != KG_RULE_NONE)
+			printf(" %s=%s", kg_op_name(op), rule_label(p, p->config.buffer_rule[op]));
+		else
+			printf(" %s=default %s", kg_op_name(op),
+			       kg_default_action_name(p->config.default_action[op]));
+	}
+	printf("\n");
 	if (p->n_revoked || p->n_revoked_certs) {
 		printf("\nrevocations:\n");
 		for (size_t i = 0; i < p->n_revoked; i++) {

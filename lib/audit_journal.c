@@ -60,6 +60,10 @@ void journal_decision_fields(struct journal_fields *f, const struct kg_event *ev
 	field_add(f, "KEYGATE_UID=%" PRIu32, ev->uid);
 	field_add(f, "KEYGATE_COMM=%.*s", (int)strnlen(ev->comm, KG_COMM_LEN), ev->comm);
 	field_add(f, "KEYGATE_PATH=%.*s", (int)kg_event_path_len(ev), ev->path);
+	if (kg_event_module_len(ev))
+		field_add(f, "KEYGATE_MODULE=%.*s", (int)kg_event_module_len(ev), ev->module);
+	if (ev->reason == KG_REASON_UNKNOWN_READ)
+		field_add(f, "KEYGATE_KERNEL_ID=%" PRIu32, ev->kernel_id);
 	field_add(f, "KEYGATE_POLICY=%s", policy && policy->name ? policy->name : "");
 }
 

@@ -124,6 +124,12 @@ void linux_audit_decision(struct kg_audit *a, const struct kg_event *ev,
 	msg_add(&m, " opid=%" PRIu32 " otgid=%" PRIu32 " ouid=%" PRIu32, ev->pid, ev->tgid, ev->uid);
 	msg_add_str(&m, "ocomm", ev->comm, strnlen(ev->comm, KG_COMM_LEN));
 	msg_add_str(&m, "path", ev->path, kg_event_path_len(ev));
+	if (kg_event_module_len(ev))
+		msg_add_str(&m, "module", ev->module, kg_event_module_len(ev));
+	if (ev->op == KG_OP_MODULE_BUFFER)
+		msg_add(&m, " module_sig=%s", ev->flags & KG_EVENT_MODULE_SIG ? "yes" : "no");
+	if (ev->reason == KG_REASON_UNKNOWN_READ)
+		msg_add(&m, " kernel_id=%" PRIu32, ev->kernel_id);
 	kg_format_dev(text, sizeof(text), ev->dev);
 	msg_add(&m, " dev=%s ino=%" PRIu64, text, (uint64_t)ev->ino);
 	if (kg_format_digest(text, sizeof(text), ev))

@@ -126,6 +126,11 @@ static const char *event_signer(const struct kg_anchor_info *anchor)
 	return anchor->certs[0].subject;
 }
 
+size_t kg_event_module_len(const struct kg_event *ev)
+{
+	return strnlen(ev->module, KG_MODULE_NAME_LEN);
+}
+
 size_t kg_event_path_len(const struct kg_event *ev)
 {
 	size_t len = ev->path_len < KG_EVENT_PATH_MAX ? ev->path_len : KG_EVENT_PATH_MAX;
@@ -212,6 +217,14 @@ void kg_event_write_json(struct json_writer *w, const struct kg_event *ev,
 	json_string_len(w, ev->comm, strnlen(ev->comm, KG_COMM_LEN));
 	json_key(w, "path");
 	json_string_len(w, ev->path, kg_event_path_len(ev));
+	if (kg_event_module_len(ev)) {
+		json_key(w, "module");
+		json_string_len(w, ev->module, kg_event_module_len(ev));
+	}
+	if (ev->op == KG_OP_MODULE_BUFFER)
+		json_kv_bool(w, "module_signature", ev->flags & KG_EVENT_MODULE_SIG);
+	if (ev->reason == KG_REASON_UNKNOWN_READ)
+		json_kv_uint(w, "kernel_id", ev->kernel_id);
 	kg_format_dev(text, sizeof(text), ev->dev);
 	json_kv_string(w, "dev", text);
 	json_kv_uint(w, "ino", ev->ino);
@@ -229,6 +242,7 @@ void kg_event_format_human(char *buf, size_t size, const struct kg_event *ev,
 	const struct kg_rule_info *rule = kg_event_rule(ev, policy);
 	const struct kg_anchor_info *anchor = kg_event_anchor(ev, policy);
 	char time[64], source[300] = "", err[48] = "", f1[32], f2[32], f3[32], unknown[64] = "";
+	char module[KG_ESCAPE_MAX_PER_BYTE * sizeof(ev->module) + 1], extra[sizeof(module) + 64] = "";
 	/* Path and comm are the process's choice: escaped, spaces included,
 	 * so neither can end the line or pass for another field. */
 	char path[KG_ESCAPE_MAX_PER_BYTE * KG_EVENT_PATH_MAX + 1];
@@ -260,5 +274,17 @@ void kg_event_format_human(char *buf, size_t size, const struct kg_event *ev,
 		 anchor && anchor->name ? anchor->name : "", ev->pid, ev->uid, comm);
 	if (err[0])
 		strncat(buf, err, size - strlen(buf) - 1);
+	if (kg_event_module_len(ev)) {
+		/* The name comes from the module image: escaped like a path. */
+		kg_escape_text(module, sizeof(module), ev->module, kg_event_module_len(ev),
+			       KG_ESCAPE_SPACE, NULL);
+		snprintf(extra, sizeof(extra), " module=%s", module);
+	}
+	if (ev->op == KG_OP_MODULE_BUFFER && (ev->flags & KG_EVENT_MODULE_SIG))
+		strncat(extra, " module_signature=yes", sizeof(extra) - strlen(extra) - 1);
+	if (ev->reason == KG_REASON_UNKNOWN_READ)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " kernel_id=%" PRIu32,
+			 ev->kernel_id);
+	strncat(buf, extra, size - strlen(buf) - 1);
 }
 

@@ -60,6 +60,8 @@ const struct kg_anchor_info *kg_event_anchor(const struct kg_event *ev,
 					     const struct kg_compiled_policy *policy);
 /* Bytes of ev->path that are the path (bounded by the buffer and a NUL). */
 size_t kg_event_path_len(const struct kg_event *ev);
+/* Bytes of ev->module that are the module's name; 0 when it has none. */
+size_t kg_event_module_len(const struct kg_event *ev);
 /* "major:minor" of a kernel-encoded dev_t. */
 void kg_format_dev(char *buf, size_t size, uint64_t dev);
 /* "sha256:<hex>"; false when the event carries no digest or buf is short. */

@@ -18,10 +18,15 @@
  *       audit-mode policy) with reason internal_error, error -ENODATA.
  *       Hard links: the record holds the rule of the path mapped last.
  *   keygate_file_open (sleepable)            open_read (not exec opens)
- *   keygate_kernel_read_file (sleepable)     module_file, firmware, kexec
- *   keygate_kernel_load_data (not sleepable) module_buffer, and firmware /
- *       kexec images handed over in a buffer: no file, so only the rule of
- *       the "everything" scope applies and a `signed` rule fails (no_file)
+ *   keygate_kernel_read_file (sleepable)     module_file (compressed modules
+ *       too), firmware, kexec (kernel image and initramfs)
+ *   keygate_kernel_load_data (not sleepable) firmware / kexec images
+ *       handed over in a buffer: no file, so the strictest rule of any
+ *       scope applies and a `signed` rule fails (no_file)
+ *   keygate_kernel_post_load_data (not sleepable) module_buffer, the same
+ *       way, once the image is copied in: the record names the module
+ *   Both: an id this build does not know fails closed (unknown_read)
+ *       when the policy covers modules, firmware or kexec
  *   keygate_inode_[post_]setxattr / keygate_inode_[post_]removexattr (not
  *       sleepable) never deny; drop the inode's cached verdicts
  *   keygate_inode_rename, _inode_link, _inode_unlink, _sb_mount,
@@ -260,6 +265,9 @@ struct kg_decision {
 	long path_len; /* bpf_d_path's result: bytes with the NUL, or -errno */
 	__u32 have_digest;
 	__u32 log;
+	__u32 kernel_id; /* kg_event.kernel_id */
+	__u32 flags;     /* kg_event.flags */
+	const char *module; /* NULL or KG_MODULE_NAME_LEN bytes of map memory */
 };
 
 /* An earlier BPF LSM program's verdict, passed on unchanged (and kept in
@@ -282,6 +290,9 @@ static __always_inline void decision_init(struct kg_decision *d, __u32 generatio
 	d->path_len = 0;
 	d->have_digest = 0;
 	d->log = 0;
+	d->kernel_id = 0;
+	d->flags = 0;
+	d->module = NULL;
 }
 
 /* The requirement is not met: deny, or log and allow in audit. */
@@ -366,6 +377,12 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 		ev->path[0] = 0;
 		ev->path_len = 0;
 	}
+	ev->kernel_id = d->kernel_id;
+	ev->flags = d->flags;
+	if (d->module)
+		__builtin_memcpy(ev->module, d->module, KG_MODULE_NAME_LEN);
+	else
+		__builtin_memset(ev->module, 0, KG_MODULE_NAME_LEN);
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -745,6 +762,14 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 	fail(d, rule->on_failure, attempt.fail_reason, attempt.fail_error);
 }
 
+/* An overlayfs file's inode is the overlay's, never fs-verity, and the
+ * programs cannot reach the real (lower or upper) file behind it: say so
+ * rather than not_verity. */
+static __always_inline bool on_overlay(const struct inode *inode)
+{
+	return inode->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC;
+}
+
 /* Applies the rule found for the file; the decision starts as allow. */
 static __always_inline void apply_rule(struct kg_decision *d, const struct kg_policy_config *cfg,
 				       struct file *file, struct inode *inode,
@@ -774,6 +799,8 @@ static __always_inline void apply_rule(struct kg_decision *d, const struct kg_po
 	case KG_REQ_SIGNED:
 		if (!file)
 			fail(d, rule->on_failure, KG_REASON_NO_FILE, 0);
+		else if (on_overlay(inode))
+			fail(d, rule->on_failure, KG_REASON_OVERLAY, 0);
 		else
 			verify_file(d, file, inode, rule, s, in_advance);
 		break;
@@ -993,61 +1020,287 @@ int BPF_PROG(keygate_file_open, struct file *file, int ret)
 	return decide_file(file, KG_OP_OPEN_READ, false);
 }
 
+/* What a kernel read or load is, beyond the operations: */
+#define KG_LOAD_NOT_DECIDED KG_OP_COUNT         /* IMA policy, certificates */
+#define KG_LOAD_UNKNOWN (KG_OP_COUNT + 1)       /* an id this build does not know */
+/* The operations a read or load of unknown purpose might be. */
+#define KG_KERNEL_LOAD_OPS                                                             \
+	((1u << KG_OP_MODULE_FILE) | (1u << KG_OP_MODULE_BUFFER) | (1u << KG_OP_FIRMWARE) | \
+	 (1u << KG_OP_KEXEC))
+
+static __always_inline __u32 read_file_op(enum kernel_read_file_id id)
+{
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+		return KG_OP_MODULE_FILE;
+	/* finit_module(MODULE_INIT_COMPRESSED_FILE) on kernels that tell it apart */
+	if (bpf_core_enum_value_exists(enum kernel_read_file_id, READING_MODULE_COMPRESSED) &&
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE_COMPRESSED))
+		return KG_OP_MODULE_FILE;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_FIRMWARE))
+		return KG_OP_FIRMWARE;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_INITRAMFS))
+		return KG_OP_KEXEC;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_POLICY) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_X509_CERTIFICATE))
+		return KG_LOAD_NOT_DECIDED;
+	return KG_LOAD_UNKNOWN;
+}
+
+static __always_inline __u32 load_data_op(enum kernel_load_data_id id)
+{
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		return KG_OP_MODULE_BUFFER;
+	if (bpf_core_enum_value_exists(enum kernel_load_data_id, LOADING_MODULE_COMPRESSED) &&
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE_COMPRESSED))
+		return KG_OP_MODULE_BUFFER;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_FIRMWARE))
+		return KG_OP_FIRMWARE;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_INITRAMFS))
+		return KG_OP_KEXEC;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_POLICY) ||
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_X509_CERTIFICATE))
+		return KG_LOAD_NOT_DECIDED;
+	return KG_LOAD_UNKNOWN;
+}
+
+/*
+ * A kernel read or load keygate cannot name may be a module, firmware or
+ * kexec image by another id (a newer kernel's): when the policy looks at
+ * any of those, it fails closed by the policy's mode, reported under the
+ * first such operation the policy covers, with the kernel's id.
+ * Returns false when the policy covers none of them (allow).
+ */
+static __always_inline bool unknown_load(struct kg_decision *d, const struct kg_policy_config *cfg,
+					 __u32 kernel_id)
+{
+	__u32 covered = cfg->ops_covered & KG_KERNEL_LOAD_OPS;
+
+	if (!covered)
+		return false;
+	if (covered & (1u << KG_OP_MODULE_FILE))
+		d->op = KG_OP_MODULE_FILE;
+	else if (covered & (1u << KG_OP_MODULE_BUFFER))
+		d->op = KG_OP_MODULE_BUFFER;
+	else if (covered & (1u << KG_OP_FIRMWARE))
+		d->op = KG_OP_FIRMWARE;
+	else
+		d->op = KG_OP_KEXEC;
+	d->kernel_id = kernel_id;
+	fail(d, cfg->mode == KG_MODE_AUDIT ? KG_FAIL_AUDIT : KG_FAIL_DENY, KG_REASON_UNKNOWN_READ, 0);
+	return true;
+}
+
 SEC("lsm.s/kernel_read_file")
 int BPF_PROG(keygate_kernel_read_file, struct file *file, enum kernel_read_file_id id,
 	     bool contents, int ret)
 {
-	__u32 op;
+	const struct kg_policy_config *cfg;
+	struct kg_decision d;
+	struct kg_scratch *s;
+	__u32 generation, op;
 
 	if (ret)
 		return earlier_verdict(ret);
 	if (!file)
 		return 0;
-	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
-		op = KG_OP_MODULE_FILE;
-	else if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_FIRMWARE))
-		op = KG_OP_FIRMWARE;
-	else if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE))
-		op = KG_OP_KEXEC;
-	else
+	op = read_file_op(id);
+	if (op < KG_OP_COUNT)
+		return decide_file(file, op, false);
+	if (op == KG_LOAD_NOT_DECIDED)
 		return 0;
-	return decide_file(file, op, false);
+	generation = active_generation;
+	if (!generation)
+		return 0;
+	decision_init(&d, generation, KG_OP_MODULE_FILE);
+	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
+	if (!cfg || !unknown_load(&d, cfg, id))
+		return 0;
+	s = task_scratch();
+	if (s)
+		d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
+	return finish(&d, NULL, s ? s->path : NULL, file->f_inode);
 }
 
+/* Buffers have no path: the compiler gives each operation the strictest
+ * rule of any scope (kg_policy_config.buffer_rule), so a rule scoped to
+ * paths still applies, and a `signed` rule fails with no_file. */
 SEC("lsm/kernel_load_data")
 int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
 {
 	const struct kg_policy_config *cfg;
-	const struct kg_path_value *value;
-	struct kg_path_key key;
 	struct kg_decision d;
 	__u32 generation, op;
 
 	if (ret)
 		return earlier_verdict(ret);
+	/* init_module is decided in keygate_kernel_post_load_data. */
 	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
-		op = KG_OP_MODULE_BUFFER;
-	else if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_FIRMWARE))
-		op = KG_OP_FIRMWARE;
-	else if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE))
-		op = KG_OP_KEXEC;
-	else
+		return 0;
+	op = load_data_op(id);
+	if (op == KG_LOAD_NOT_DECIDED)
 		return 0;
 	generation = active_generation;
 	if (!generation)
 		return 0;
-	decision_init(&d, generation, op);
+	decision_init(&d, generation, op < KG_OP_COUNT ? op : KG_OP_MODULE_BUFFER);
 	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
 	if (!cfg)
 		return 0;
-	if (cfg->ops_covered & (1u << op)) {
-		__builtin_memset(&key, 0, sizeof(key));
-		key.slot = d.slot;
-		value = bpf_map_lookup_elem(&path_rules, &key);
-		if (value)
-			d.rule = value->rule[op & (KG_OP_COUNT - 1)];
+	if (op >= KG_OP_COUNT) {
+		if (!unknown_load(&d, cfg, id))
+			return 0;
+		return finish(&d, NULL, NULL, NULL);
 	}
+	if (cfg->ops_covered & (1u << op))
+		d.rule = cfg->buffer_rule[op & (KG_OP_COUNT - 1)];
 	apply_rule(&d, cfg, NULL, NULL, NULL, false);
+	return finish(&d, NULL, NULL, NULL);
+}
+
+/* What a module_buffer record says about the module (task storage: the
+ * hook is not sleepable, but may be preempted). */
+struct kg_module_desc {
+	char name[KG_MODULE_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kg_module_desc);
+} module_descs SEC(".maps");
+
+#define ELF_SHDR_BYTES 64
+#define KG_MAX_SECTIONS 1024
+#define KG_MAX_MODULE_BYTES (1LL << 31)
+#define THIS_MODULE_SECTION ".gnu.linkonce.this_module"
+#define MODULE_SIG_MARKER "~Module signature appended~\n"
+#define MODULE_SIG_MARKER_LEN 28
+
+/* Elf64_Ehdr and the start of Elf64_Shdr, as far as they are read here. */
+struct elf64_head {
+	__u8 ident[16];
+	__u16 type, machine;
+	__u32 version;
+	__u64 entry, phoff, shoff;
+	__u32 flags;
+	__u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_section {
+	__u32 name, type;
+	__u64 flags, addr, offset, size;
+};
+
+struct section_walk {
+	const char *buf;
+	__u64 size;
+	__u64 shoff;
+	__u64 names;      /* offset of the section name table */
+	__u64 names_size;
+	__u64 found;      /* offset of .gnu.linkonce.this_module, 0: none */
+	__u64 found_size;
+};
+
+static long find_this_module(__u32 i, void *ctx)
+{
+	struct section_walk *w = ctx;
+	char name[sizeof(THIS_MODULE_SECTION)];
+	struct elf64_section sh;
+	__u64 at = w->shoff + (__u64)i * ELF_SHDR_BYTES;
+
+	if (at + sizeof(sh) > w->size || bpf_probe_read_kernel(&sh, sizeof(sh), w->buf + at))
+		return 1;
+	if ((__u64)sh.name + sizeof(name) > w->names_size ||
+	    bpf_probe_read_kernel(name, sizeof(name), w->buf + w->names + sh.name))
+		return 0;
+	if (bpf_strncmp(name, sizeof(name), THIS_MODULE_SECTION))
+		return 0;
+	w->found = sh.offset;
+	w->found_size = sh.size;
+	return 1;
+}
+
+/*
+ * Names the module in a buffer from its own struct module (the section
+ * .gnu.linkonce.this_module, where the kernel itself takes the name from)
+ * and notes an appended module signature. Only for the record: the kernel
+ * checks the ELF itself later, and nothing here changes a decision.
+ */
+static __always_inline void describe_module(struct kg_decision *d, const char *buf, __s64 size)
+{
+	struct section_walk w = { .buf = buf, .size = size };
+	char tail[MODULE_SIG_MARKER_LEN];
+	struct elf64_section names;
+	struct kg_module_desc *desc;
+	struct elf64_head eh;
+	__u64 name_at;
+
+	if (size <= 0 || size > KG_MAX_MODULE_BYTES)
+		return;
+	if (size > MODULE_SIG_MARKER_LEN &&
+	    !bpf_probe_read_kernel(tail, sizeof(tail), buf + size - MODULE_SIG_MARKER_LEN) &&
+	    !bpf_strncmp(tail, sizeof(tail), MODULE_SIG_MARKER))
+		d->flags |= KG_EVENT_MODULE_SIG;
+	desc = bpf_task_storage_get(&module_descs, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!desc)
+		return;
+	__builtin_memset(desc->name, 0, sizeof(desc->name));
+	if (sizeof(eh) > (__u64)size || bpf_probe_read_kernel(&eh, sizeof(eh), buf))
+		return;
+	if (eh.ident[0] != 0x7f || eh.ident[1] != 'E' || eh.ident[2] != 'L' || eh.ident[3] != 'F' ||
+	    eh.ident[4] != 2 /* ELFCLASS64 */ || eh.shentsize != ELF_SHDR_BYTES ||
+	    eh.shstrndx >= eh.shnum || eh.shoff >= (__u64)size)
+		return;
+	w.shoff = eh.shoff;
+	name_at = eh.shoff + (__u64)eh.shstrndx * ELF_SHDR_BYTES;
+	if (name_at + sizeof(names) > (__u64)size ||
+	    bpf_probe_read_kernel(&names, sizeof(names), buf + name_at))
+		return;
+	if (names.offset >= (__u64)size || names.size > (__u64)size - names.offset)
+		return;
+	w.names = names.offset;
+	w.names_size = names.size;
+	bpf_loop(eh.shnum < KG_MAX_SECTIONS ? eh.shnum : KG_MAX_SECTIONS, find_this_module, &w, 0);
+	name_at = bpf_core_field_offset(struct module, name);
+	if (!w.found || w.found >= (__u64)size || w.found_size < name_at + KG_MODULE_NAME_LEN ||
+	    w.found_size > (__u64)size - w.found)
+		return;
+	if (bpf_probe_read_kernel(desc->name, sizeof(desc->name), buf + w.found + name_at))
+		return;
+	desc->name[KG_MODULE_NAME_LEN - 1] = 0;
+	d->module = desc->name;
+}
+
+/* init_module: decided once the image is copied in, so the record can
+ * name the module; like every buffer, by kg_policy_config.buffer_rule. */
+SEC("lsm/kernel_post_load_data")
+int BPF_PROG(keygate_kernel_post_load_data, char *buf, loff_t size, enum kernel_load_data_id id,
+	     char *description, int ret)
+{
+	const struct kg_policy_config *cfg;
+	struct kg_decision d;
+	__u32 generation;
+
+	if (ret)
+		return earlier_verdict(ret);
+	if (id != bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		return 0;
+	generation = active_generation;
+	if (!generation)
+		return 0;
+	decision_init(&d, generation, KG_OP_MODULE_BUFFER);
+	cfg = bpf_map_lookup_elem(&policy_config, &d.slot);
+	if (!cfg)
+		return 0;
+	if (cfg->ops_covered & (1u << KG_OP_MODULE_BUFFER))
+		d.rule = cfg->buffer_rule[KG_OP_MODULE_BUFFER];
+	apply_rule(&d, cfg, NULL, NULL, NULL, false);
+	if (d.log)
+		describe_module(&d, buf, size);
 	return finish(&d, NULL, NULL, NULL);
 }
 

@@ -37,6 +37,7 @@
 #define KG_SIG_MAX 4096 /* bytes of the signature xattr; larger is malformed */
 #define KG_XATTR_NAME_MAX 64
 #define KG_COMM_LEN 16
+#define KG_MODULE_NAME_LEN 56 /* the kernel's MODULE_NAME_LEN on 64-bit */
 #define KG_POLICY_DIGEST_LEN 32 /* SHA-256 of the compiled policy */
 
 #define KG_DEFAULT_SIG_XATTR "user.keygate.sig"
@@ -50,10 +51,11 @@ enum kg_op {
 	KG_OP_MMAP_EXEC = 1,     /* mmap_file with PROT_EXEC */
 	KG_OP_MPROTECT_EXEC = 2, /* file_mprotect adding PROT_EXEC */
 	KG_OP_OPEN_READ = 3,     /* file_open for reading */
-	KG_OP_MODULE_FILE = 4,   /* kernel_read_file READING_MODULE */
-	KG_OP_MODULE_BUFFER = 5, /* kernel_load_data LOADING_MODULE */
-	KG_OP_FIRMWARE = 6,      /* kernel_read_file READING_FIRMWARE */
-	KG_OP_KEXEC = 7,         /* kernel_read_file READING_KEXEC_IMAGE */
+	KG_OP_MODULE_FILE = 4,   /* kernel_read_file READING_MODULE, READING_MODULE_COMPRESSED */
+	KG_OP_MODULE_BUFFER = 5, /* kernel_post_load_data LOADING_MODULE (init_module) */
+	KG_OP_FIRMWARE = 6,      /* kernel_read_file READING_FIRMWARE, kernel_load_data LOADING_FIRMWARE */
+	KG_OP_KEXEC = 7,         /* kernel_read_file READING_KEXEC_IMAGE and
+				  * READING_KEXEC_INITRAMFS, kernel_load_data LOADING_KEXEC_IMAGE */
 	KG_OP_COUNT = 8,
 };
 
@@ -115,7 +117,9 @@ enum kg_reason {
 	KG_REASON_REVOKED = 12,
 	KG_REASON_NO_FILE = 13,          /* signature required, no file to verify */
 	KG_REASON_INTERNAL_ERROR = 14,   /* xattr/path/storage error: fail closed */
-	KG_REASON_COUNT = 15,
+	KG_REASON_UNKNOWN_READ = 15,     /* kernel read/load id keygate does not know */
+	KG_REASON_OVERLAY = 16,          /* signature required, file on overlayfs */
+	KG_REASON_COUNT = 17,
 };
 
 /* kg_rule.flags */
@@ -165,6 +169,13 @@ struct kg_policy_config {
 	__u32 n_rules;
 	__u32 default_action[KG_OP_COUNT]; /* enum kg_default_action */
 	__u8 digest[KG_POLICY_DIGEST_LEN];
+	/* The rule deciding a load with no file (kernel_load_data and, for
+	 * init_module, kernel_post_load_data), per
+	 * operation: the strictest rule covering the operation in any scope,
+	 * since a buffer has no path to pick a scope by. KG_RULE_NONE: the
+	 * default action (when it is stricter than every rule, or no rule
+	 * covers the operation). */
+	__u32 buffer_rule[KG_OP_COUNT];
 };
 
 /* Per-inode verdict cache (inode storage). Valid only while generation
@@ -196,7 +207,18 @@ struct kg_event {
 	__u8 digest[KG_DIGEST_MAX];
 	char comm[KG_COMM_LEN];
 	char path[KG_EVENT_PATH_MAX];
+	/* kernel_read_file / kernel_load_data id as the running kernel
+	 * numbers it (enum kernel_read_file_id or kernel_load_data_id) with
+	 * reason KG_REASON_UNKNOWN_READ, else 0. */
+	__u32 kernel_id;
+	__u32 flags;        /* KG_EVENT_* */
+	/* Module loaded from a buffer: the name in its own struct module
+	 * (.gnu.linkonce.this_module), NUL-terminated; empty if not found. */
+	char module[KG_MODULE_NAME_LEN];
 };
+
+/* kg_event.flags */
+#define KG_EVENT_MODULE_SIG (1u << 0) /* module buffer ends in an appended module signature */
 
 /* Counters in the BPF object's bss, read by the agent. */
 struct kg_counters {

@@ -30,6 +30,7 @@ typedef __u32 dev_t;
 typedef __u16 umode_t;
 typedef __u32 fmode_t;
 typedef int pid_t;
+typedef long long loff_t;
 typedef __u32 uid_t;
 
 /* UAPI values used by map definitions and helpers. */
@@ -70,6 +71,7 @@ struct bpf_key {
 
 struct super_block {
 	dev_t s_dev;
+	unsigned long s_magic;
 };
 
 struct inode {
@@ -115,9 +117,16 @@ struct task_struct {
 	struct fs_struct *fs;
 };
 
+/* Only for the offset of name (bpf_core_field_offset). */
+struct module {
+	char name[56];
+};
+
 #pragma clang attribute pop
 
-/* include/linux/kernel_read_file.h; read with bpf_core_enum_value(). */
+/* include/linux/kernel_read_file.h; read with bpf_core_enum_value(), so
+ * the numbers here do not matter. READING_MODULE_COMPRESSED exists on newer
+ * kernels only: test it with bpf_core_enum_value_exists(). */
 enum kernel_read_file_id {
 	READING_UNKNOWN = 0,
 	READING_FIRMWARE = 1,
@@ -127,6 +136,7 @@ enum kernel_read_file_id {
 	READING_POLICY = 5,
 	READING_X509_CERTIFICATE = 6,
 	READING_MAX_ID = 7,
+	READING_MODULE_COMPRESSED = 8,
 };
 
 enum kernel_load_data_id {
@@ -138,8 +148,10 @@ enum kernel_load_data_id {
 	LOADING_POLICY = 5,
 	LOADING_X509_CERTIFICATE = 6,
 	LOADING_MAX_ID = 7,
+	LOADING_MODULE_COMPRESSED = 8, /* newer kernels only */
 };
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 #define PROT_EXEC 0x4
 #define S_IFMT 00170000
 #define S_IFREG 0100000

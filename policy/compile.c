@@ -572,6 +572,48 @@ static void check_limits(struct compiler *c)
 			    src->n_revoked, KG_MAX_REVOKED);
 }
 
+/* How strict an outcome is for a load with no file: a rule that fails
+ * (deny, or signed: no file to verify) in enforce, then in audit, then an
+ * allow rule. Default actions rank the same way as their outcome. */
+static int rule_strictness(const struct kg_rule *r)
+{
+	if (r->requirement == KG_REQ_ALLOW)
+		return 1;
+	return r->on_failure == KG_FAIL_DENY ? 3 : 2;
+}
+
+static int default_strictness(uint32_t action)
+{
+	return action == KG_DEFAULT_DENY ? 3 : action == KG_DEFAULT_AUDIT ? 2 : 0;
+}
+
+/* A buffer has no path, so it cannot pick a scope: it follows the
+ * strictest rule covering the operation anywhere (the first one in policy
+ * order among equals), or the default action when some path falls to the
+ * default (no rule in the "everything" scope) and it is stricter still. */
+static void compile_buffer_rules(struct compiler *c)
+{
+	struct kg_compiled_policy *out = c->out;
+
+	for (uint32_t op = 0; op < KG_OP_COUNT; op++) {
+		uint32_t best = KG_RULE_NONE;
+		int best_rank = 0;
+
+		for (size_t i = 0; i < out->n_rules; i++) {
+			int rank = rule_strictness(&out->rules[i]);
+
+			if ((out->rules[i].ops & (1u << op)) && rank > best_rank) {
+				best = (uint32_t)i;
+				best_rank = rank;
+			}
+		}
+		if (out->paths[0].value.rule[op] == KG_RULE_NONE &&
+		    default_strictness(out->config.default_action[op]) > best_rank)
+			best = KG_RULE_NONE;
+		out->config.buffer_rule[op] = best;
+	}
+}
+
 static void compile_config(struct compiler *c)
 {
 	struct kg_compiled_policy *out = c->out;
@@ -588,6 +630,7 @@ static void compile_config(struct compiler *c)
 		if (cfg->default_action[op] != KG_DEFAULT_ALLOW)
 			cfg->ops_covered |= 1u << op;
 	}
+	compile_buffer_rules(c);
 }
 
 int kg_compile(struct kg_source_policy *src, struct kg_compiled_policy **out_policy,

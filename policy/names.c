@@ -62,6 +62,8 @@ static const char *const reason_names[KG_REASON_COUNT] = {
 	[KG_REASON_REVOKED] = "revoked",
 	[KG_REASON_NO_FILE] = "no-file",
 	[KG_REASON_INTERNAL_ERROR] = "internal-error",
+	[KG_REASON_UNKNOWN_READ] = "unknown-read",
+	[KG_REASON_OVERLAY] = "overlay",
 };
 
 const char *kg_reason_name(uint32_t reason)

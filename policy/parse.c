@@ -401,6 +401,25 @@ static bool parse_scopes(struct parser *p, struct kg_src_rule *r, size_t *cap,
 	return ok;
 }
 
+/* firmware and kexec also come from buffers (platform firmware,
+ * kexec_load), which have no path: they follow the strictest rule covering
+ * the operation in any scope, so a scoped rule that can fail may decide
+ * them everywhere. */
+static void warn_buffer_scope(struct parser *p, const struct kg_src_rule *r, int op,
+			      const yaml_node_t *explicit_item, const yaml_node_t *operations)
+{
+	static const char *const syscall[KG_OP_COUNT] = {
+		[KG_OP_FIRMWARE] = "platform firmware", [KG_OP_KEXEC] = "kexec_load",
+	};
+	const char *name = kg_op_name((uint32_t)op);
+
+	if (!(r->ops & (1u << op)))
+		return;
+	warn_at(p, explicit_item ? explicit_item : operations,
+		"%s from a buffer (%s) has no path: it is decided by the strictest rule covering %s in any scope, which may be this one, and a buffer fails 'signed'",
+		name, syscall[op], name);
+}
+
 static void parse_rule(struct parser *p, const yaml_node_t *node)
 {
 	static const char *const keys[] = { "name", "operations", "paths", "files",
@@ -413,7 +432,7 @@ static void parse_rule(struct parser *p, const yaml_node_t *node)
 	static const char *const log_words[] = { "failures", "all" };
 	struct kg_src_rule r = { 0 };
 	const char *peek = peek_name(p, node);
-	yaml_node_t *v[8], *item, *explicit_buffer = NULL;
+	yaml_node_t *v[8], *item, *explicit_buffer = NULL, *explicit_op[KG_OP_COUNT] = { NULL };
 	size_t scope_cap = 0;
 	bool ok = true, all = false;
 	char what[96];
@@ -446,6 +465,8 @@ static void parse_rule(struct parser *p, const yaml_node_t *node)
 				r.ops |= 1u << kw;
 			if (kw == KG_OP_MODULE_BUFFER)
 				explicit_buffer = item;
+			if (kw >= 0 && kw < KG_OP_COUNT)
+				explicit_op[kw] = item;
 		}
 	} else {
 		ok = false;
@@ -476,6 +497,10 @@ static void parse_rule(struct parser *p, const yaml_node_t *node)
 		ok = false;
 	} else if ((kw = get_keyword(p, v[4], "requirement", require_words, 3)) >= 0) {
 		r.requirement = (uint32_t)kw + KG_REQ_SIGNED;
+		if ((v[2] || v[3]) && r.requirement != KG_REQ_ALLOW) {
+			warn_buffer_scope(p, &r, KG_OP_FIRMWARE, explicit_op[KG_OP_FIRMWARE], v[1]);
+			warn_buffer_scope(p, &r, KG_OP_KEXEC, explicit_op[KG_OP_KEXEC], v[1]);
+		}
 	} else {
 		ok = false;
 	}

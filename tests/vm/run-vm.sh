@@ -164,7 +164,7 @@ for script in "${scenarios[@]}"; do
 	mkdir -p "$work/stage/$name"
 	if [ -f "$prep" ]; then
 		if ! KG_STAGE=$work/stage/$name KG_BUILD=$build KG_SRC=$src \
-			KG_KERNEL_VERSION=$KG_KERNEL_VERSION KG_MODULES_DIR=$KG_MODULES_DIR \
+			KG_KERNEL_VERSION=$KG_KERNEL_VERSION KG_MODULES_DIR=$KG_MODULES_DIR KG_VMLINUZ=$KG_VMLINUZ \
 			KG_KBUILD=$KG_KBUILD bash "$prep" >"$work/prep-$name.log" 2>&1; then
 			result[$name]=FAIL
 			reason[$name]="host prep hook $prep failed"

@@ -189,6 +189,48 @@ static void test_decision_without_rule(void **state)
 	kg_log_record_free(&r);
 }
 
+/* Loads without a file: the module's name and signature marker, and the
+ * kernel's id for a purpose keygate does not know. */
+static void test_load_fields(void **state)
+{
+	char line[4096] = "", human[1024];
+	struct json_writer w;
+	struct kg_event ev;
+	FILE *out;
+
+	(void)state;
+	make_event(&ev, 5, "");
+	ev.op = KG_OP_MODULE_BUFFER;
+	ev.reason = KG_REASON_DENIED_BY_RULE;
+	ev.flags = KG_EVENT_MODULE_SIG;
+	memset(ev.module, 0, sizeof(ev.module));
+	memcpy(ev.module, "crc_itu_t", 9);
+	out = fmemopen(line, sizeof(line) - 1, "w");
+	json_init(&w, out, false);
+	kg_event_write_json(&w, &ev, NULL, "host1");
+	fclose(out);
+	assert_non_null(strstr(line, "\"module\":\"crc_itu_t\",\"module_signature\":true"));
+	assert_null(strstr(line, "kernel_id"));
+	kg_event_format_human(human, sizeof(human), &ev, NULL);
+	assert_non_null(strstr(human, " module=crc_itu_t module_signature=yes"));
+
+	ev.op = KG_OP_FIRMWARE;
+	ev.reason = KG_REASON_UNKNOWN_READ;
+	ev.flags = 0;
+	ev.kernel_id = 9;
+	memset(ev.module, 0, sizeof(ev.module));
+	memset(line, 0, sizeof(line));
+	out = fmemopen(line, sizeof(line) - 1, "w");
+	json_init(&w, out, false);
+	kg_event_write_json(&w, &ev, NULL, "host1");
+	fclose(out);
+	assert_non_null(strstr(line, "\"reason\":\"unknown-read\""));
+	assert_non_null(strstr(line, "\"kernel_id\":9"));
+	assert_null(strstr(line, "\"module"));
+	kg_event_format_human(human, sizeof(human), &ev, NULL);
+	assert_non_null(strstr(human, " kernel_id=9"));
+}
+
 static void test_lifecycle_records(void **state)
 {
 	struct kg_compiled_policy next = policy;
@@ -534,6 +576,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_decision_record, setup, teardown),
 		cmocka_unit_test(test_decision_without_rule),
+		cmocka_unit_test(test_load_fields),
 		cmocka_unit_test_setup_teardown(test_lifecycle_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_losses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),

@@ -473,6 +473,8 @@ static const struct warning_case warning_cases[] = {
 	  "t.yaml:7:69: warning: rule 'b' is shadowed by rule 'a' (t.yaml:6) for exec in /opt/" },
 	{ HDR "rules:\n  - {name: a, operations: [all], require: allow}\n  - {name: b, operations: [kexec], require: deny}\n",
 	  "t.yaml:7:5: warning: rule 'b' is shadowed by rule 'a' (t.yaml:6) for kexec in the scope 'everything'" },
+	{ HDR "rules:\n  - {name: boot, operations: [exec, kexec], require: deny, paths: [/boot/]}\n",
+	  "t.yaml:6:37: warning: kexec from a buffer (kexec_load) has no path: it is decided by the strictest rule covering kexec in any scope, which may be this one, and a buffer fails 'signed'" },
 	{ HDR "anchors:\n  - {name: unused, system: platform}\n" RULE_OK,
 	  "t.yaml:6:5: warning: anchor 'unused' is not used by any rule" },
 	{ HDR "rules:\n  - {name: a, operations: [exec], require: allow, paths: [/opt/, /opt]}\n",
@@ -604,6 +606,11 @@ static void test_specificity(void **state)
 			 1u << KG_OP_EXEC | 1u << KG_OP_MMAP_EXEC | 1u << KG_OP_OPEN_READ |
 				 1u << KG_OP_MODULE_BUFFER | 1u << KG_OP_KEXEC | 1u << KG_OP_FIRMWARE);
 	assert_memory_equal(p->config.digest, p->digest, 32);
+	/* buffers: the strictest rule of any scope, or a stricter default */
+	assert_int_equal(p->config.buffer_rule[KG_OP_MODULE_BUFFER], 0);
+	assert_int_equal(p->config.buffer_rule[KG_OP_EXEC], 0);      /* enforce beats audit, allow */
+	assert_int_equal(p->config.buffer_rule[KG_OP_MMAP_EXEC], 2); /* deny beats signed in audit */
+	assert_int_equal(p->config.buffer_rule[KG_OP_KEXEC], KG_RULE_NONE);
 	assert_int_equal(p->config.generation, 0);
 	assert_false(kg_policy_is_audit_only(p));
 
@@ -688,6 +695,48 @@ static void test_inheritance_gaps(void **state)
 	kg_diagnostics_free(&diags);
 }
 
+/* A load from a buffer has no path: the strictest rule covering the
+ * operation in any scope decides, unless a stricter default applies to the
+ * paths no rule covers. */
+static void test_buffer_rules(void **state)
+{
+	static const struct {
+		const char *yaml;
+		uint32_t op, rule;
+	} cases[] = {
+		{ HDR "anchors:\n  - {name: a, system: builtin}\nrules:\n"
+		      "  - {name: all, operations: [kexec], require: allow}\n"
+		      "  - {name: boot, operations: [kexec], require: signed, anchors: [a], paths: [/boot/]}\n",
+		  KG_OP_KEXEC, 1 },
+		{ HDR "rules:\n  - {name: audit, operations: [firmware], require: deny, mode: audit, paths: [/a/]}\n"
+		      "  - {name: enforce, operations: [firmware], require: deny, paths: [/b/]}\n",
+		  KG_OP_FIRMWARE, 1 },
+		{ HDR "  default: {kexec: deny}\nrules:\n"
+		      "  - {name: boot, operations: [kexec], require: deny, mode: audit, paths: [/boot/]}\n",
+		  KG_OP_KEXEC, KG_RULE_NONE },
+		{ HDR "  default: {kexec: deny}\nrules:\n"
+		      "  - {name: all, operations: [kexec], require: allow}\n"
+		      "  - {name: boot, operations: [kexec], require: deny, mode: audit, paths: [/boot/]}\n",
+		  KG_OP_KEXEC, 1 },
+		{ HDR "  default: {firmware: audit}\nrules:\n"
+		      "  - {name: fw, operations: [firmware], require: allow, paths: [/lib/firmware/]}\n",
+		  KG_OP_FIRMWARE, KG_RULE_NONE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *p = NULL;
+
+		assert_int_equal(load_text(cases[i].yaml, &p, &diags), 0);
+		if (p->config.buffer_rule[cases[i].op] != cases[i].rule)
+			fail_msg("buffer rule case %zu: rule %u, expected %u", i,
+				 p->config.buffer_rule[cases[i].op], cases[i].rule);
+		kg_policy_free(p);
+		kg_diagnostics_free(&diags);
+	}
+}
+
 static void test_audit_only(void **state)
 {
 	static const struct {
@@ -734,7 +783,12 @@ static void test_default_policy(void **state)
 	e = entry(p, "");
 	assert_int_not_equal(e->value.rule[KG_OP_MODULE_FILE], KG_RULE_NONE);
 	assert_int_not_equal(e->value.rule[KG_OP_MODULE_BUFFER], KG_RULE_NONE);
-	assert_int_equal(p->rules[e->value.rule[KG_OP_MODULE_FILE]].requirement, KG_REQ_SIGNED);
+	/* Every module load is logged, none fails: distributions do not sign
+	 * modules with fs-verity. */
+	for (int op = KG_OP_MODULE_FILE; op <= KG_OP_MODULE_BUFFER; op++) {
+		assert_int_equal(p->rules[e->value.rule[op]].requirement, KG_REQ_ALLOW);
+		assert_int_equal(p->rules[e->value.rule[op]].flags, KG_RULE_LOG_ALLOWED);
+	}
 	for (size_t i = 0; i < 3; i++) {
 		static const char *const dirs[] = { "/tmp/", "/var/tmp/", "/dev/shm/" };
 
@@ -769,6 +823,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_specificity),
 		cmocka_unit_test(test_inheritance_gaps),
+		cmocka_unit_test(test_buffer_rules),
 		cmocka_unit_test(test_audit_only),
 		cmocka_unit_test(test_default_policy),
 	};

@@ -27,7 +27,7 @@ cp /usr/bin/xz /tmp/demo-tool
 echo "  /tmp/demo-tool ran (audit mode allows; the agent reports it)"
 echo
 
-echo "=== action 2: load a kernel module (the policy audits modules not signed by the distribution's keys) ==="
+echo "=== action 2: load a kernel module (the policy logs every module load, naming the module) ==="
 if /usr/sbin/modprobe dummy; then
 	echo "  module 'dummy' loaded (audit mode allows; the agent reports its decision)"
 	/usr/sbin/modprobe -r dummy
