@@ -41,6 +41,7 @@ file "$KG_STAGE/covered/bin/busybox" | grep -q 'statically linked' ||
 for a in $APPLETS; do
 	ln -s busybox "$KG_STAGE/covered/bin/$a"
 done
+mkdir -p "$KG_STAGE/covered/src"
 for i in $(seq 0 $((HEADERS - 1))); do
 	for l in $(seq 1 60); do echo "#define H${i}_SYMBOL_$l (($l << 2) | $i)"; done >"$KG_STAGE/covered/src/hdr-$i.h"
 done
@@ -54,11 +55,12 @@ done >"$KG_STAGE/covered/units.list"
 
 B=$KG_GUEST_DATA/covered/bin
 S=$KG_GUEST_DATA/covered/src
-# macro.sh: 400 short commands, each an exec that opens a covered file.
+# macro.sh: 4 short commands per iteration (KG_BENCH_MACRO_ITER, from
+# bench.conf), each an exec that opens a covered file.
 cat >"$KG_STAGE/covered/macro.sh" <<SH
 #!$B/sh
 i=0
-while [ \$i -lt 100 ]; do
+while [ \$i -lt \$KG_BENCH_MACRO_ITER ]; do
 	u=$S/unit-\$((i % $UNITS)).c
 	$B/cat \$u >/dev/null
 	$B/grep -c include \$u >/dev/null
@@ -67,12 +69,14 @@ while [ \$i -lt 100 ]; do
 	i=\$((i + 1))
 done
 SH
-# build.sh: 4 parallel "compilers" (cc.sh: sh + cat + md5sum) over 40
-# units, each reading its unit and every header and writing an object.
+# build.sh: 4 parallel "compilers" (cc.sh: sh + cat + md5sum) over the
+# first KG_BENCH_UNITS units, each reading its unit and every header and
+# writing an object.
 cat >"$KG_STAGE/covered/build.sh" <<SH
 #!$B/sh
 mkdir -p /tmp/sbs-obj
-$B/xargs -P 4 -n 1 $B/sh $KG_GUEST_DATA/covered/cc.sh <$KG_GUEST_DATA/covered/units.list
+$B/head -n \$KG_BENCH_UNITS $KG_GUEST_DATA/covered/units.list |
+	$B/xargs -P 4 -n 1 $B/sh $KG_GUEST_DATA/covered/cc.sh
 SH
 cat >"$KG_STAGE/covered/cc.sh" <<SH
 $B/cat $S/hdr-*.h "\$1" | $B/md5sum >/tmp/sbs-obj/\${1##*/}.o
@@ -84,11 +88,13 @@ chmod 755 "$KG_STAGE/covered/macro.sh" "$KG_STAGE/covered/build.sh"
 done
 
 cat >"$KG_STAGE/bench.conf" <<CONF
-REPS=${KG_BENCH_REPS:-5}
+REPS=${KG_BENCH_REPS:-3}
 OPEN_N=${KG_BENCH_OPEN_N:-20000}
-EXEC_N=${KG_BENCH_EXEC_N:-100}
-EXEC_BATCHES=${KG_BENCH_EXEC_BATCHES:-5}
-MACRO_BATCHES=${KG_BENCH_MACRO_BATCHES:-2}
+EXEC_N=${KG_BENCH_EXEC_N:-20}
+EXEC_BATCHES=${KG_BENCH_EXEC_BATCHES:-3}
+MACRO_BATCHES=${KG_BENCH_MACRO_BATCHES:-1}
+export KG_BENCH_MACRO_ITER=${KG_BENCH_MACRO_ITER:-25}
+export KG_BENCH_UNITS=${KG_BENCH_UNITS:-16}
 FIRST_FILES=$FIRST_FILES
 CONF
 

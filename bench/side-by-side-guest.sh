@@ -15,8 +15,12 @@
 # and fails only when a workload itself fails or a configuration cannot
 # be set up.
 d=$KG_DATA
-. "$d/bench.conf" # REPS, OPEN_N, EXEC_N, EXEC_BATCHES, MACRO_BATCHES, FIRST_FILES
+# REPS, OPEN_N, EXEC_N, EXEC_BATCHES, MACRO_BATCHES, FIRST_FILES; the
+# workload sizes KG_BENCH_MACRO_ITER and KG_BENCH_UNITS (exported).
+. "$d/bench.conf"
 T=/sys/kernel/tracing
+# Under a loaded host, TCG takes minutes to load the agent's programs.
+KG_START_TIMEOUT=300
 
 kg_keygate_has run || kg_fail "keygate run is not implemented in this build"
 while read -r f; do
@@ -210,11 +214,11 @@ if echo 'p:kgbench/xattr bpf_get_file_xattr' >>"$T/kprobe_events" &&
 	echo 'p:kgbench/pkcs7 bpf_verify_pkcs7_signature' >>"$T/kprobe_events"; then
 	T_READY=1
 else
-	kg_log "verifications: kprobes on the kfuncs unavailable; keygate counters only"
+	kg_log "verifications: no kprobes on the kfuncs ($(tail -n 2 "$T/error_log" | tr '\n' ' '); kallsyms: $(grep -cw -e bpf_get_file_xattr -e bpf_verify_pkcs7_signature /proc/kallsyms)); keygate counters only"
 fi
 
 # Page cache warm for every file, so no configuration pays for disk reads.
-cat "$d"/other/* "$d"/covered/* "$d"/covered/bin/busybox "$d"/covered/src/* >/dev/null
+cat "$d"/other/* "$d"/covered/* "$d"/covered/bin/busybox "$d"/covered/src/* >/dev/null 2>&1
 
 round=1
 while [ "$round" -le "$REPS" ]; do

@@ -6,8 +6,8 @@
 # enforcement are the result). Workloads: open of a file no rule covers, of
 # a covered file with a cached verdict, exec cached and uncovered, the first
 # use of 20 distinct signed files (first verification), a shell script of
-# 400 short commands, a parallel build-like run (4 jobs, 40 units of
-# sh + cat + md5sum), and four of them again with a rename and tmpfs mount
+# short commands (100 by default), a parallel build-like run (4 jobs, 16
+# units of sh + cat + md5sum by default), and four of them again with a rename and tmpfs mount
 # storm running in the background. Configurations per round: no
 # enforcement, keygate, keygate with an exec-only policy, fapolicyd 1.1.7
 # (Debian bookworm; file trust, sha256 integrity, rules mirroring keygate's
@@ -15,8 +15,9 @@
 # IPE is not measured; see README.md, Performance.
 #
 #   bench/side-by-side.sh [--build DIR] [run-vm.sh options]
-# Environment: KG_BENCH_REPS (5), KG_BENCH_OPEN_N (20000),
-# KG_BENCH_EXEC_N (100), KG_BENCH_EXEC_BATCHES (5), KG_BENCH_MACRO_BATCHES (2),
+# Environment: KG_BENCH_REPS (3), KG_BENCH_OPEN_N (20000),
+# KG_BENCH_EXEC_N (20), KG_BENCH_EXEC_BATCHES (3), KG_BENCH_MACRO_BATCHES (1),
+# KG_BENCH_MACRO_ITER (25: 100 commands), KG_BENCH_UNITS (16),
 # KG_BENCH_CACHE (/var/cache/keygate/bench: fapolicyd's .deb files, fetched
 # with apt-get download and extracted with dpkg-deb, never installed).
 set -euo pipefail
