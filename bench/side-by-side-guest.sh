@@ -38,7 +38,7 @@ once() {
 }
 
 # sample ROUND WORKLOAD CONFIG BATCHES CMD...: the minimum over BATCHES
-# runs (exec loops under TCG have outliers from the host, never fast ones).
+# runs (under TCG, load on the host only ever makes a batch slower).
 sample() {
 	_r=$1 _w=$2 _c=$3 _b=$4
 	shift 4
@@ -94,7 +94,7 @@ workloads() {
 	# fapolicyd answers each open from userspace: fewer, slower operations.
 	[ "$2" = fapolicyd ] && _n=$((OPEN_N / 20))
 	if [ "$2" = keygate-exec-only ]; then
-		sample "$1" open-uncovered "$2" 1 kg-loop open "$_n" "$d/other/u-open"
+		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
 		return
 	fi
 	# The first use of each file: a verification for keygate and fapolicyd.
@@ -104,23 +104,25 @@ workloads() {
 	kg_count_end "$2"
 	kg-loop open 1 "$d/covered/c-open" >/dev/null || kg_fail "covered open denied ($2)"
 	kg-loop exec 1 "$d/covered/c-exec" >/dev/null || kg_fail "covered exec denied ($2)"
-	sample "$1" open-uncovered "$2" 1 kg-loop open "$_n" "$d/other/u-open"
-	sample "$1" open-cached "$2" 1 kg-loop open "$_n" "$d/covered/c-open"
+	sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+	sample "$1" open-cached "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
 	sample "$1" exec-cached "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
 	sample "$1" exec-uncovered "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/other/u-exec"
 	sample "$1" macro-script "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
 	sample "$1" parallel-build "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/build.sh"
 	storm_start
-	sample "$1" open-uncovered+storm "$2" 1 kg-loop open "$_n" "$d/other/u-open"
-	sample "$1" open-cached+storm "$2" 1 kg-loop open "$_n" "$d/covered/c-open"
+	sample "$1" open-uncovered+storm "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+	sample "$1" open-cached+storm "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
 	sample "$1" exec-cached+storm "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
 	sample "$1" macro-script+storm "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
 	storm_stop
 }
 
-# Counting the first-use work of keygate: kprobes on the two kfuncs its
-# verification calls (the kernel's own count, whoever calls them), and
-# keygate's counters in its .bss map. Round 1 only.
+# Counting the first-use work of keygate: kprobes on the kfunc that reads
+# the signature xattr and on the kernel's PKCS#7 verification under the
+# kfunc bpf_verify_pkcs7_signature (which itself is notrace: no kprobe
+# event), the kernel's own count whoever calls them; and keygate's
+# counters in its .bss map. Round 1 only.
 COUNT=0
 kg_count_begin() {
 	[ "$COUNT" = 1 ] || return 0
@@ -132,9 +134,9 @@ kg_count_end() {
 	echo 0 >"$T/events/kgbench/enable"
 	_x=$(awk '$1 == "xattr" || $1 == "kgbench/xattr" { print $2 }' "$T/kprobe_profile")
 	_p=$(awk '$1 == "pkcs7" || $1 == "kgbench/pkcs7" { print $2 }' "$T/kprobe_profile")
-	_bss=$(bpftool map dump name keygate.bss 2>/dev/null |
+	_bss=$(bpftool map dump name keygate_.bss 2>/dev/null |
 		grep -o '"\(verifications\|cache_hits\)": [0-9]*' | tr -d '"' | tr '\n' ' ')
-	kg_log "verifications $1: $((2 * FIRST_FILES)) first uses of distinct signed files (one anchor each): bpf_verify_pkcs7_signature=$_p bpf_get_file_xattr=$_x; keygate counters after: ${_bss:-n/a}"
+	kg_log "verifications $1: $((2 * FIRST_FILES)) first uses of distinct signed files (one anchor each): verify_pkcs7_signature=$_p bpf_get_file_xattr=$_x; keygate counters after: ${_bss:-n/a}"
 	COUNT=0
 }
 
@@ -156,9 +158,10 @@ kg_memory() {
 			sub(/B$/, "", value); sub(/B$/, "", mem)
 			total += mem
 			extra = ""
-			if (type == "task_storage" || type == "inode_storage")
-				extra = sprintf(" (+%d B per %s that reached a decision; %d tasks alive now)", value,
-					type == "task_storage" ? "task" : "inode", tasks)
+			if (type == "task_storage")
+				extra = sprintf(" +%d B per task that reached a decision (%d tasks alive)", value, tasks)
+			if (type == "inode_storage")
+				extra = sprintf(" +%d B per inode that reached a decision", value)
 			printf "kg: memory map %-16s %-14s value %6d B max_entries %7d memlock %9d B%s\n",
 				name, type, value, max, mem, extra
 		}
@@ -211,7 +214,7 @@ fa_stop() {
 
 T_READY=0
 if echo 'p:kgbench/xattr bpf_get_file_xattr' >>"$T/kprobe_events" &&
-	echo 'p:kgbench/pkcs7 bpf_verify_pkcs7_signature' >>"$T/kprobe_events"; then
+	echo 'p:kgbench/pkcs7 verify_pkcs7_signature' >>"$T/kprobe_events"; then
 	T_READY=1
 else
 	kg_log "verifications: no kprobes on the kfuncs ($(tail -n 2 "$T/error_log" | tr '\n' ' '); kallsyms: $(grep -cw -e bpf_get_file_xattr -e bpf_verify_pkcs7_signature /proc/kallsyms)); keygate counters only"

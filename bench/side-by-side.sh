@@ -6,7 +6,7 @@
 # enforcement are the result). Workloads: open of a file no rule covers, of
 # a covered file with a cached verdict, exec cached and uncovered, the first
 # use of 20 distinct signed files (first verification), a shell script of
-# short commands (100 by default), a parallel build-like run (4 jobs, 16
+# short commands (60 by default), a parallel build-like run (4 jobs, 12
 # units of sh + cat + md5sum by default), and four of them again with a rename and tmpfs mount
 # storm running in the background. Configurations per round: no
 # enforcement, keygate, keygate with an exec-only policy, fapolicyd 1.1.7
@@ -16,8 +16,8 @@
 #
 #   bench/side-by-side.sh [--build DIR] [run-vm.sh options]
 # Environment: KG_BENCH_REPS (3), KG_BENCH_OPEN_N (20000),
-# KG_BENCH_EXEC_N (20), KG_BENCH_EXEC_BATCHES (3), KG_BENCH_MACRO_BATCHES (1),
-# KG_BENCH_MACRO_ITER (25: 100 commands), KG_BENCH_UNITS (16),
+# KG_BENCH_EXEC_N (10), KG_BENCH_EXEC_BATCHES (3: open and exec loops), KG_BENCH_MACRO_BATCHES (1),
+# KG_BENCH_MACRO_ITER (15: 60 commands), KG_BENCH_UNITS (12),
 # KG_BENCH_CACHE (/var/cache/keygate/bench: fapolicyd's .deb files, fetched
 # with apt-get download and extracted with dpkg-deb, never installed).
 set -euo pipefail
