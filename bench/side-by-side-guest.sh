@@ -92,7 +92,7 @@ STORM_SECONDS=0
 workloads() {
 	_n=$OPEN_N
 	# fapolicyd answers each open from userspace: fewer, slower operations.
-	[ "$2" = fapolicyd ] && _n=$((OPEN_N / 20))
+	[ "$2" = fapolicyd ] && _n=$((OPEN_N / 50))
 	if [ "$2" = keygate-exec-only ]; then
 		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
 		return
