@@ -36,7 +36,7 @@ rm "$KG_STAGE/data.bin"
 
 # Workloads: a static busybox and files shaped like sources and headers.
 kg_prep_copy "$(command -v busybox)" covered/bin/busybox
-file "$KG_STAGE/covered/bin/busybox" | grep -q 'statically linked' ||
+! ldd "$KG_STAGE/covered/bin/busybox" >/dev/null 2>&1 ||
 	kg_prep_die "the host's busybox must be statically linked (busybox-static)"
 for a in $APPLETS; do
 	ln -s busybox "$KG_STAGE/covered/bin/$a"
