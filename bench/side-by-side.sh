@@ -29,6 +29,8 @@ trap 'rm -f "$out"' EXIT
 
 # fapolicyd and the libraries a Debian host may lack (liblmdb0; libmagic1 and
 # libmagic-mgc pinned to the same release), extracted once.
+# The tree measured: the run builds it as it is now.
+rev=$(git -C "$src" describe --always --dirty 2>/dev/null || echo "?")
 fa_root=$cache/fapolicyd-root
 if [ ! -x "$fa_root/usr/sbin/fapolicyd" ]; then
 	mkdir -p "$cache/debs"
@@ -49,7 +51,7 @@ export KG_BENCH_FAPOLICYD_ROOT=$fa_root
 grep -q '^vm: PASS side-by-side-guest' "$out" || { echo "side-by-side: the benchmark run failed" >&2; exit 1; }
 
 echo
-echo "keygate $(git -C "$src" describe --always --dirty 2>/dev/null || echo '?') vs fapolicyd $fa_version, $(sed -n 's/^vm: guest \([^ ]*\).*/\1/p' "$out") under qemu TCG, one boot"
+echo "keygate $rev vs fapolicyd $fa_version, $(sed -n 's/^vm: guest \([^ ]*\).*/\1/p' "$out") under qemu TCG, one boot"
 sed -n 's/^ *kg: \(memory\|verifications\|storm\)/\1/p' "$out"
 sed -n 's/^ *kg: bench \([0-9]*\) \([a-z+-]*\) \([a-z0-9-]*\) ns_per_op=\([0-9]*\).*/\1 \2 \3 \4/p' "$out" | awk '
 	function median(list,    n, a, i, j, t) {
