@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# kg-timeout: 3000
+# side-by-side-guest: the guest half of bench/side-by-side.sh (run it through
+# that script). One boot, REPS rounds; each round measures every workload
+# under each configuration in turn:
+#   base               no enforcement
+#   keygate            keygate run, rules for exec and open_read on covered/
+#   keygate-exec-only  keygate run, rules for exec only (open-uncovered only)
+#   fapolicyd          Debian's fapolicyd, file trust with sha256 integrity
+#   base2              no enforcement again (A/A: the resolution reached)
+# Prints lines
+#   kg: bench ROUND WORKLOAD CONFIG ns_per_op=N
+#   kg: memory ...         keygate's maps while it enforces (round 1)
+#   kg: verifications ...  what the first-use workloads cost keygate
+# and fails only when a workload itself fails or a configuration cannot
+# be set up.
+d=$KG_DATA
+# REPS, OPEN_N, EXEC_N, EXEC_BATCHES, MACRO_BATCHES, FIRST_FILES; the
+# workload sizes KG_BENCH_MACRO_ITER and KG_BENCH_UNITS (exported).
+. "$d/bench.conf"
+T=/sys/kernel/tracing
+# Under a loaded host, TCG takes minutes to load the agent's programs.
+KG_START_TIMEOUT=300
+
+kg_keygate_has run || kg_fail "keygate run is not implemented in this build"
+while read -r f; do
+	[ -n "$f" ] || continue
+	[ "$(kg-verity enable "$d/$f")" = result=ok ] || kg_fail "fs-verity enable $f failed"
+done <"$d/verity.list"
+
+# once ROUND WORKLOAD CONFIG CMD...: one run of a kg-loop command.
+once() {
+	_round=$1 _work=$2 _config=$3
+	shift 3
+	"$@" >"$KG_OUT/loop.out" 2>&1 ||
+		kg_fail "$* ($_work, $_config) failed: $(cat "$KG_OUT/loop.out")"
+	sed -n 's/.*ns_per_op=\([0-9]*\).*/\1/p' "$KG_OUT/loop.out"
+}
+
+# sample ROUND WORKLOAD CONFIG BATCHES CMD...: the minimum over BATCHES
+# runs (under TCG, load on the host only ever makes a batch slower).
+sample() {
+	_r=$1 _w=$2 _c=$3 _b=$4
+	shift 4
+	_best=
+	while [ "$_b" -gt 0 ]; do
+		_ns=$(once "$_r" "$_w" "$_c" "$@") || exit 1
+		[ -z "$_best" ] || [ "$_ns" -lt "$_best" ] && _best=$_ns
+		_b=$((_b - 1))
+	done
+	kg_log "bench $_r $_w $_c ns_per_op=$_best"
+}
+
+files() {
+	_i=1
+	while [ "$_i" -le "$FIRST_FILES" ]; do
+		echo "$d/covered/$1$_i"
+		_i=$((_i + 1))
+	done
+}
+
+# A rename and mount storm elsewhere (/tmp), for as long as it runs.
+storm_start() {
+	mkdir -p /tmp/storm/m
+	: >/tmp/storm/a
+	rm -f /tmp/storm/stop
+	(
+		n=0
+		while [ ! -e /tmp/storm/stop ]; do
+			mv /tmp/storm/a /tmp/storm/b
+			mv /tmp/storm/b /tmp/storm/a
+			mount -t tmpfs storm /tmp/storm/m
+			umount /tmp/storm/m
+			n=$((n + 1))
+		done
+		echo "$n" >/tmp/storm/count
+	) &
+	STORM_PID=$!
+	STORM_START=$(date +%s)
+}
+
+storm_stop() {
+	: >/tmp/storm/stop
+	wait "$STORM_PID"
+	STORM_OPS=$((STORM_OPS + $(cat /tmp/storm/count)))
+	STORM_SECONDS=$((STORM_SECONDS + $(date +%s) - STORM_START))
+}
+STORM_OPS=0
+STORM_SECONDS=0
+
+# workloads ROUND CONFIG: every workload, one sample each.
+workloads() {
+	_n=$OPEN_N
+	# fapolicyd answers each open from userspace: fewer, slower operations.
+	[ "$2" = fapolicyd ] && _n=$((OPEN_N / 50))
+	if [ "$2" = keygate-exec-only ]; then
+		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+		return
+	fi
+	# The first use of each file: a verification for keygate and fapolicyd.
+	kg_count_begin
+	sample "$1" first-open "$2" 1 kg-loop open 1 $(files vopen-)
+	sample "$1" first-exec "$2" 1 kg-loop exec 1 $(files vexec-)
+	kg_count_end "$2"
+	kg-loop open 1 "$d/covered/c-open" >/dev/null || kg_fail "covered open denied ($2)"
+	kg-loop exec 1 "$d/covered/c-exec" >/dev/null || kg_fail "covered exec denied ($2)"
+	sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+	sample "$1" open-cached "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
+	sample "$1" exec-cached "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
+	sample "$1" exec-uncovered "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/other/u-exec"
+	sample "$1" macro-script "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
+	sample "$1" parallel-build "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/build.sh"
+	storm_start
+	sample "$1" open-uncovered+storm "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+	sample "$1" open-cached+storm "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
+	sample "$1" exec-cached+storm "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
+	sample "$1" macro-script+storm "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
+	storm_stop
+}
+
+# Counting the first-use work of keygate: kprobes on the kfunc that reads
+# the signature xattr and on the kernel's PKCS#7 verification under the
+# kfunc bpf_verify_pkcs7_signature (which itself is notrace: no kprobe
+# event), the kernel's own count whoever calls them; and keygate's
+# counters in its .bss map. Round 1 only.
+COUNT=0
+kg_count_begin() {
+	[ "$COUNT" = 1 ] || return 0
+	echo 1 >"$T/events/kgbench/enable" || kg_fail "cannot enable the counting kprobes"
+}
+
+kg_count_end() {
+	[ "$COUNT" = 1 ] || return 0
+	echo 0 >"$T/events/kgbench/enable"
+	_x=$(awk '$1 == "xattr" || $1 == "kgbench/xattr" { print $2 }' "$T/kprobe_profile")
+	_p=$(awk '$1 == "pkcs7" || $1 == "kgbench/pkcs7" { print $2 }' "$T/kprobe_profile")
+	_bss=$(bpftool map dump name keygate_.bss 2>/dev/null |
+		grep -o '"\(verifications\|cache_hits\)": [0-9]*' | tr -d '"' | tr '\n' ' ')
+	kg_log "verifications $1: $((2 * FIRST_FILES)) first uses of distinct signed files (one anchor each): verify_pkcs7_signature=$_p bpf_get_file_xattr=$_x; keygate counters after: ${_bss:-n/a}"
+	COUNT=0
+}
+
+# keygate's kernel memory while it enforces: every BPF map with its
+# memlock figure (bpftool), and the per-task and per-inode storage maps'
+# element size (their elements are not enumerable from userspace: the
+# bound is one element per task or inode that reached a decision).
+kg_memory() {
+	bpftool map show >"$KG_OUT/maps.txt" || kg_fail "bpftool map show failed"
+	_tasks=$(ls -d /proc/[0-9]* | wc -l)
+	awk -v tasks="$_tasks" '
+		/^[0-9]+: / { type = $2; name = "?"; for (i = 3; i < NF; i++) if ($i == "name") name = $(i + 1) }
+		/^\tkey / || /^[ \t]+key / {
+			for (i = 1; i < NF; i++) {
+				if ($i == "value") value = $(i + 1)
+				if ($i == "max_entries") max = $(i + 1)
+				if ($i == "memlock") mem = $(i + 1)
+			}
+			sub(/B$/, "", value); sub(/B$/, "", mem)
+			total += mem
+			extra = ""
+			if (type == "task_storage")
+				extra = sprintf(" +%d B per task that reached a decision (%d tasks alive)", value, tasks)
+			if (type == "inode_storage")
+				extra = sprintf(" +%d B per inode that reached a decision", value)
+			printf "kg: memory map %-16s %-14s value %6d B max_entries %7d memlock %9d B%s\n",
+				name, type, value, max, mem, extra
+		}
+		END { printf "kg: memory total memlock %d B (%.1f KiB)\n", total, total / 1024 }' "$KG_OUT/maps.txt"
+}
+
+# Leaves no enforcement behind: with pinned programs, the agent's exit
+# alone does not end enforcement, so the baseline would not be one.
+kg_stop_all() {
+	kg_stop_agent
+	[ "$KG_AGENT_STATUS" = 0 ] || kg_fail "agent exit status $KG_AGENT_STATUS"
+	if kg_keygate_has stop; then
+		keygate stop >"$KG_OUT/stop.out" 2>&1 || true
+	fi
+	if bpftool prog show | grep -q ' lsm '; then
+		bpftool prog show
+		kg_fail "BPF LSM programs still loaded after the agent stopped: no baseline possible"
+	fi
+}
+
+# fapolicyd: its files into the root, an unprivileged user for it.
+cp -a "$d/fapolicyd/usr" "$d/fapolicyd/etc" / || kg_fail "cannot install fapolicyd in the guest root"
+mkdir -p /usr/local/lib/fapolicyd /var/lib/fapolicyd /run/fapolicyd /var/log
+cp "$d"/fapolicyd/lib/* /usr/local/lib/fapolicyd/
+grep -q '^root:' /etc/passwd 2>/dev/null || echo 'root:x:0:0:root:/root:/bin/sh' >>/etc/passwd
+grep -q '^root:' /etc/group 2>/dev/null || echo 'root:x:0:' >>/etc/group
+echo 'fapolicyd:x:998:998:fapolicyd:/var/lib/fapolicyd:/bin/false' >>/etc/passwd
+echo 'fapolicyd:x:998:' >>/etc/group
+chown 998:998 /var/lib/fapolicyd /run/fapolicyd
+
+fa_start() {
+	rm -rf /var/lib/fapolicyd/* /run/fapolicyd.pid /run/fapolicyd/*
+	LD_LIBRARY_PATH=/usr/local/lib/fapolicyd /usr/sbin/fapolicyd --debug-deny >"$KG_OUT/fapolicyd.log" 2>&1 &
+	FA_PID=$!
+	echo "$FA_PID" >"$KG_OUT/fapolicyd.pid"
+	if ! kg_wait_for_line "$KG_OUT/fapolicyd.log" 'Starting to listen for events' 300; then
+		cat "$KG_OUT/fapolicyd.log"
+		kg_fail "fapolicyd did not start listening"
+	fi
+	# Its rules must be in force: an untrusted file in covered/ is denied.
+	kg_expect_errno EPERM cat "$d/covered/c-open.sig" >/dev/null
+}
+
+fa_stop() {
+	kill -TERM "$FA_PID"
+	wait "$FA_PID"
+	_s=$?
+	[ "$_s" = 0 ] || { cat "$KG_OUT/fapolicyd.log"; kg_fail "fapolicyd exit status $_s"; }
+}
+
+T_READY=0
+if echo 'p:kgbench/xattr bpf_get_file_xattr' >>"$T/kprobe_events" &&
+	echo 'p:kgbench/pkcs7 verify_pkcs7_signature' >>"$T/kprobe_events"; then
+	T_READY=1
+else
+	kg_log "verifications: no kprobes on the kfuncs ($(tail -n 2 "$T/error_log" | tr '\n' ' '); kallsyms: $(grep -cw -e bpf_get_file_xattr -e bpf_verify_pkcs7_signature /proc/kallsyms)); keygate counters only"
+fi
+
+# Page cache warm for every file, so no configuration pays for disk reads.
+cat "$d"/other/* "$d"/covered/* "$d"/covered/bin/busybox "$d"/covered/src/* >/dev/null 2>&1
+
+round=1
+while [ "$round" -le "$REPS" ]; do
+	workloads $round base
+
+	kg_start_agent run --policy "$d/policy.yaml" --log "$KG_OUT/audit.log"
+	[ "$round" = 1 ] && [ "$T_READY" = 1 ] && COUNT=1
+	workloads $round keygate
+	[ "$round" = 1 ] && kg_memory
+	kg_stop_all
+
+	kg_start_agent run --policy "$d/policy-exec-only.yaml" --log "$KG_OUT/audit.log"
+	workloads $round keygate-exec-only
+	kg_stop_all
+
+	fa_start
+	workloads $round fapolicyd
+	fa_stop
+
+	workloads $round base2
+	round=$((round + 1))
+done
+kg_log "storm: $STORM_OPS rename pairs + tmpfs mounts in ${STORM_SECONDS}s"
+kg_pass
