@@ -100,23 +100,39 @@ mkfs.ext4 -q -F -L kgsys -d "$disk" "$work/kgsys.img" 64M >/dev/null || die "mkf
 console=$work/console.log
 results=$work/results.log
 echo "system: booting Debian 12 ($KG_KERNEL_VERSION, systemd, qemu TCG); console in $console"
+# One NVMe controller, two namespaces: the root file system is always
+# nvme0n1 (two controllers probe in either order).
 qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2048 -smp 2 -display none -nic none
 	-kernel "$KG_VMLINUZ"
 	-append "root=/dev/nvme0n1 rw console=ttyS0 quiet loglevel=4 systemd.show_status=0 panic=-1"
-	-drive "file=$rootfs,if=none,id=root,format=raw,snapshot=on" -device nvme,drive=root,serial=kgroot
-	-drive "file=$work/kgsys.img,if=none,id=run,format=raw,snapshot=on" -device nvme,drive=run,serial=kgsys
+	-drive "file=$rootfs,if=none,id=root,format=raw,snapshot=on"
+	-drive "file=$work/kgsys.img,if=none,id=run,format=raw,snapshot=on"
+	-device nvme,id=nvme0,serial=kgsys
+	-device nvme-ns,drive=root,bus=nvme0,nsid=1 -device nvme-ns,drive=run,bus=nvme0,nsid=2
 	-serial "file:$console" -serial "file:$results")
 booted=$(date +%s)
-if [ "$verbose" = 1 ]; then
-	timeout -s KILL "$timeout" "${qemu[@]}" &
-	qpid=$!
-	tail -F "$results" 2>/dev/null &
-	tpid=$!
-	wait "$qpid"
-	kill "$tpid" 2>/dev/null
-else
-	timeout -s KILL "$timeout" "${qemu[@]}"
-fi
+: >"$console"
+: >"$results"
+"${qemu[@]}" &
+qpid=$!
+[ "$verbose" = 1 ] && { tail -F "$results" 2>/dev/null & tpid=$!; }
+# The guest reboots once, so qemu cannot be told -no-reboot: a panic would
+# boot again and again. Stop it on a panic or at the time limit.
+stopped=
+while kill -0 "$qpid" 2>/dev/null; do
+	if grep -q 'Kernel panic' "$console" 2>/dev/null; then
+		stopped="the guest kernel panicked"
+	elif [ $(($(date +%s) - booted)) -ge "$timeout" ]; then
+		stopped="time limit of ${timeout}s reached"
+	fi
+	if [ -n "$stopped" ]; then
+		kill "$qpid" 2>/dev/null
+		break
+	fi
+	sleep 2
+done
+wait "$qpid" 2>/dev/null
+[ -n "${tpid:-}" ] && kill "$tpid" 2>/dev/null
 end=$(date +%s)
 tr -d '\r' <"$results" >"$results.txt" 2>/dev/null || : >"$results.txt"
 
@@ -157,7 +173,7 @@ fi
 
 if ! grep -q '^KGSYS DONE' "$results.txt"; then
 	failed=$((failed + 1))
-	echo "system: FAIL guest: the walk did not finish within ${timeout}s (last step: $(tail -n1 "$results.txt"))"
+	echo "system: FAIL guest: the walk did not finish (${stopped:-qemu exited}; last line: $(tail -n1 "$results.txt"))"
 	echo "system: console tail:"
 	tr -d '\r' <"$console" | tail -n 40 | sed 's/^/    /'
 fi
