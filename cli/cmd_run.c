@@ -385,7 +385,7 @@ int cmd_run(int argc, char **argv)
 	char why[512];
 	sigset_t signals;
 	int sfd = -1;
-	int ret, err;
+	int ret, err, audit_err;
 
 	cli.errors_to_stderr = true;
 	a.policy_paths = calloc(argc, sizeof(*a.policy_paths));
@@ -413,12 +413,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* The audit sinks first, so that a start that fails is recorded too. */
-	err = kg_audit_open(&a.audit, &audit_opts);
-	if (err) {
-		start_failed(&a, "opening the audit log failed", err);
-		goto out;
-	}
+	/* The audit sinks first, so that a start that fails is recorded too;
+	 * when they cannot be opened, a policy or kernel problem is still
+	 * reported first. */
+	audit_err = kg_audit_open(&a.audit, &audit_opts);
 	err = load_policy(&a, &a.current.policy);
 	if (err) {
 		snprintf(why, sizeof(why), "loading the policy failed: %s",
@@ -432,6 +430,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	ret = KG_EXIT_FAILURE;
+	if (audit_err) {
+		start_failed(&a, "opening the audit log failed", audit_err);
+		goto out;
+	}
 	err = kg_keyrings_resolve(a.current.policy, &a.current.keyrings);
 	if (err) {
 		snprintf(why, sizeof(why), "resolving the trust anchors failed: %s",

@@ -48,17 +48,31 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
 	--customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer getty@tty1.service serial-getty@ttyS0.service serial-getty@ttyS1.service' \
 	"$suite" "$tree" "$mirror" >&2 || die "mmdebstrap failed"
 
-# The tier's driver: mounts the per-run disk (label kgsys) and runs its
-# guest script on every boot; the script keeps its own state across reboots.
+# The tier's driver: mounts the per-run disk (the root's controller's second
+# namespace, /dev/nvme0n2, once udev has made it) and runs its guest script
+# on every boot; the script keeps its own state across reboots.
+cat >"$tree/usr/local/sbin/kg-system" <<'DRIVER'
+#!/bin/sh
+i=0
+while [ ! -b /dev/nvme0n2 ] && [ $i -lt 300 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+echo "KGSYS START run disk after ${i}s" >/dev/ttyS1
+mkdir -p /kgsys && mount -o ro /dev/nvme0n2 /kgsys && exec /bin/sh /kgsys/guest.sh
+echo "KGSYS FAIL driver cannot mount /dev/nvme0n2" >/dev/ttyS1
+DRIVER
+chmod 755 "$tree/usr/local/sbin/kg-system"
 cat >"$tree/etc/systemd/system/kg-system.service" <<'UNIT'
 [Unit]
 Description=keygate system tier driver
 After=local-fs.target systemd-journald.service auditd.service
-ConditionPathExists=/dev/disk/by-label/kgsys
 
 [Service]
 Type=simple
-ExecStart=/bin/sh -c 'mkdir -p /kgsys && mount -o ro LABEL=kgsys /kgsys && exec /bin/sh /kgsys/guest.sh'
+ExecStart=/usr/local/sbin/kg-system
+StandardOutput=journal+console
+StandardError=journal+console
 
 [Install]
 WantedBy=multi-user.target
