@@ -70,6 +70,32 @@ eval "$kernel_env"
 rootfs=$("$sysdir/make-rootfs.sh" "$cache") || die "could not build the root file system"
 prepared=$(date +%s)
 
+# --- the package linters (host side, counted as steps) -------------------------
+host_pass=0 host_fail=0
+host_step() { # host_step NAME DETAIL OK(0/1) [OUTPUT]
+	if [ "$3" = 0 ]; then
+		host_pass=$((host_pass + 1)); echo "system: PASS $1: $2"
+	else
+		host_fail=$((host_fail + 1)); echo "system: FAIL $1: $2"
+		[ -z "${4:-}" ] || printf '%s\n' "$4" | sed 's/^/    /'
+	fi
+}
+changes=$(ls "$(dirname "$deb")"/keygate_*.changes 2>/dev/null | head -n1)
+if command -v lintian >/dev/null && [ -n "$changes" ]; then
+	out=$(lintian --pedantic -I -E "$changes" 2>&1 | grep -E '^[EWIP]: ')
+	host_step lintian "lintian --pedantic: no tag beyond the documented overrides" \
+		"$([ -z "$out" ]; echo $?)" "$out"
+elif ! command -v lintian >/dev/null; then
+	host_step lintian "lintian not found; run scripts/install-deps.sh" 1
+fi
+if command -v rpmlint >/dev/null; then
+	out=$(rpmlint --ignore-unused-rpmlintrc "$src/packaging/rpm/keygate.spec" 2>&1)
+	host_step rpmlint-spec "rpmlint keygate.spec: no errors" \
+		"$(echo "$out" | grep -q ' 0 errors' ; echo $?)" "$out"
+else
+	host_step rpmlint-spec "rpmlint not found; run scripts/install-deps.sh" 1
+fi
+
 # --- the per-run disk: guest script, package, policies, test program ----------
 disk=$work/disk
 cp "$sysdir/guest.sh" "$sysdir/gaploop.sh" "$deb" "$helper" "$disk/"
@@ -137,7 +163,7 @@ end=$(date +%s)
 tr -d '\r' <"$results" >"$results.txt" 2>/dev/null || : >"$results.txt"
 
 # --- results -------------------------------------------------------------------
-passed=0 failed=0
+passed=$host_pass failed=$host_fail
 while read -r tag status name detail; do
 	[ "$tag" = KGSYS ] || continue
 	case $status in
