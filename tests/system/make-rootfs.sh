@@ -8,8 +8,8 @@
 # sources are never read or changed) into an ext4 image with the verity
 # feature, cached as CACHE_DIR/rootfs-HASH.img where HASH covers this
 # script, so changing the package list or the setup rebuilds it. Prints
-# the image path. The image is never written by the tier (qemu opens it
-# with snapshot=on).
+# the image path. The tier never writes it: each run copies it and puts
+# its own files (the driver unit, the guest script) into the copy.
 set -euo pipefail
 
 cache=$1
@@ -47,37 +47,6 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
 	--customize-hook='chroot "$1" passwd -d root' \
 	--customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer getty@tty1.service serial-getty@ttyS0.service serial-getty@ttyS1.service' \
 	"$suite" "$tree" "$mirror" >&2 || die "mmdebstrap failed"
-
-# The tier's driver: mounts the per-run disk (the root's controller's second
-# namespace, /dev/nvme0n2, once udev has made it) and runs its guest script
-# on every boot; the script keeps its own state across reboots.
-cat >"$tree/usr/local/sbin/kg-system" <<'DRIVER'
-#!/bin/sh
-i=0
-while [ ! -b /dev/nvme0n2 ] && [ $i -lt 300 ]; do
-	sleep 1
-	i=$((i + 1))
-done
-echo "KGSYS START run disk after ${i}s" >/dev/ttyS1
-mkdir -p /kgsys && mount -o ro /dev/nvme0n2 /kgsys && exec /bin/sh /kgsys/guest.sh
-echo "KGSYS FAIL driver cannot mount /dev/nvme0n2" >/dev/ttyS1
-DRIVER
-chmod 755 "$tree/usr/local/sbin/kg-system"
-cat >"$tree/etc/systemd/system/kg-system.service" <<'UNIT'
-[Unit]
-Description=keygate system tier driver
-After=local-fs.target systemd-journald.service auditd.service
-
-[Service]
-Type=simple
-ExecStart=/usr/local/sbin/kg-system
-StandardOutput=journal+console
-StandardError=journal+console
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-chroot "$tree" systemctl enable kg-system.service >&2
 
 size_mb=$(( $(du -sm "$tree" | cut -f1) + 768 ))
 mkfs.ext4 -q -F -b 4096 -O verity -L kgroot -d "$tree" "$image.tmp" "${size_mb}M" ||

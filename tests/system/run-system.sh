@@ -43,7 +43,7 @@ done
 # Every way of not running is a failure with its reason, never a skip.
 die() { echo "run-system: FAIL: $*" >&2; echo "system: 0 passed, 1 failed"; exit 1; }
 
-for tool in qemu-system-x86_64 mmdebstrap mkfs.ext4 dpkg-buildpackage flock; do
+for tool in qemu-system-x86_64 mmdebstrap mkfs.ext4 debugfs dpkg-buildpackage flock; do
 	command -v "$tool" >/dev/null || die "$tool not found; run scripts/install-deps.sh"
 done
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, the caches in /var/cache/keygate)"
@@ -53,7 +53,7 @@ helper=$build/tests/vm/helpers/kg-true
 
 work=$build/tests/system/work
 rm -rf "$work"
-mkdir -p "$work/disk"
+mkdir -p "$work"
 start=$(date +%s)
 
 # --- the package, the kernel, the root file system ---------------------------
@@ -96,12 +96,17 @@ else
 	host_step rpmlint-spec "rpmlint not found; run scripts/install-deps.sh" 1
 fi
 
-# --- the per-run disk: guest script, package, policies, test program ----------
-disk=$work/disk
-cp "$sysdir/guest.sh" "$sysdir/gaploop.sh" "$deb" "$helper" "$disk/"
-cp "$src/policy/examples/certs/apps.pem" "$disk/kgsys.pem"
+# --- the run's root: a copy of the cached image with the run's files ----------
+# Written into the copy with debugfs (no mount, no loop device): the driver
+# unit that runs guest.sh at every boot, and under /kgsys the guest script,
+# the package, the policies, the test certificate and program, and the
+# kernel's config (the linux-image package would install it in /boot).
+files=$work/kgsys
+mkdir -p "$files"
+cp "$sysdir/guest.sh" "$sysdir/gaploop.sh" "$deb" "$helper" "$files/"
+cp "$src/policy/examples/certs/apps.pem" "$files/kgsys.pem"
 config=$(dirname "$KG_MODULES_DIR")/../../boot/config-$KG_KERNEL_VERSION
-[ -f "$config" ] && cp "$config" "$disk/"
+[ -f "$config" ] && cp "$config" "$files/"
 policy() { # policy VERSION [OPERATIONS]
 	cat <<EOF
 # keygate system tier: /opt/kgsys/ must be signed by the test key.
@@ -117,24 +122,46 @@ rules:
     anchors: [kgsys-test]
 EOF
 }
-policy 1 >"$disk/policy-v1.yaml"
-policy 2 >"$disk/policy-v2.yaml"
-policy 3 "exec, teleport" >"$disk/policy-bad.yaml"
-mkfs.ext4 -q -F -L kgsys -d "$disk" "$work/kgsys.img" 64M >/dev/null || die "mkfs.ext4 of the run disk failed"
+policy 1 >"$files/policy-v1.yaml"
+policy 2 >"$files/policy-v2.yaml"
+policy 3 "exec, teleport" >"$files/policy-bad.yaml"
+cat >"$work/kg-system.service" <<'EOF'
+[Unit]
+Description=keygate system tier driver
+After=local-fs.target systemd-journald.service auditd.service
+
+[Service]
+Type=simple
+ExecStart=/bin/sh /kgsys/guest.sh
+StandardOutput=journal+console
+StandardError=journal+console
+EOF
+root=$work/root.img
+cp --sparse=always "$rootfs" "$root" || die "cannot copy $rootfs"
+{
+	echo "mkdir /kgsys"
+	for f in "$files"/*; do
+		echo "write $f /kgsys/$(basename "$f")"
+	done
+	echo "write $work/kg-system.service /etc/systemd/system/kg-system.service"
+	echo "symlink /etc/systemd/system/multi-user.target.wants/kg-system.service /etc/systemd/system/kg-system.service"
+} >"$work/debugfs.cmds"
+debugfs -w -f "$work/debugfs.cmds" "$root" >"$work/debugfs.log" 2>&1 ||
+	die "debugfs could not write the run's files into $root"
+if grep -qiE 'error|could not|not found' "$work/debugfs.log"; then
+	cat "$work/debugfs.log"
+	die "debugfs could not write the run's files into $root"
+fi
 
 # --- boot ----------------------------------------------------------------------
 console=$work/console.log
 results=$work/results.log
 echo "system: booting Debian 12 ($KG_KERNEL_VERSION, systemd, qemu TCG); console in $console"
-# One NVMe controller, two namespaces: the root file system is always
-# nvme0n1 (two controllers probe in either order).
+# One disk: with two, either may become nvme0n1 (NVMe probes asynchronously).
 qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2048 -smp 2 -display none -nic none
 	-kernel "$KG_VMLINUZ"
 	-append "root=/dev/nvme0n1 rw console=ttyS0 quiet loglevel=4 systemd.show_status=0 panic=-1"
-	-drive "file=$rootfs,if=none,id=root,format=raw,snapshot=on"
-	-drive "file=$work/kgsys.img,if=none,id=run,format=raw,snapshot=on"
-	-device nvme,id=nvme0,serial=kgsys
-	-device nvme-ns,drive=root,bus=nvme0,nsid=1 -device nvme-ns,drive=run,bus=nvme0,nsid=2
+	-drive "file=$root,if=none,id=root,format=raw" -device nvme,drive=root,serial=kgsys
 	-serial "file:$console" -serial "file:$results")
 booted=$(date +%s)
 : >"$console"
