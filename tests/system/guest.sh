@@ -105,6 +105,21 @@ phase1() {
 	cp /kgsys/kgsys.pem /usr/local/share/kgsys/kgsys.pem
 	cp /kgsys/policy-v1.yaml "$pol"
 
+	# A start that cannot enforce (an anchor keyring that does not exist)
+	# is reported: JSON log, Linux audit, journal; the unit is not active.
+	cp /kgsys/policy-broken.yaml "$pol"
+	systemctl start --no-block keygate
+	check failed-start-json "agent_start_failed in the JSON log" \
+		wait_for 60 grep -q '"type":"agent_start_failed"' /var/log/keygate/audit.log
+	check failed-start-audit "USER_MAC_STATUS op=agent_start_failed res=failed (ausearch)" \
+		wait_for 15 sh -c 'ausearch -m USER_MAC_STATUS --input-logs 2>/dev/null | grep agent_start_failed | grep -q res=failed'
+	check failed-start-journal "the agent's reason is in the journal" \
+		sh -c 'journalctl -u keygate -o cat --no-pager | grep -q kgsys-no-such-keyring'
+	check failed-start-inactive "the unit is not active" sh -c '! systemctl is-active -q keygate'
+	systemctl stop keygate
+	systemctl reset-failed keygate
+	cp /kgsys/policy-v1.yaml "$pol"
+
 	t0=$(ms)
 	check enable-now "systemctl enable --now keygate returns 0" systemctl enable --now keygate
 	t1=$(ms)

@@ -125,6 +125,7 @@ EOF
 policy 1 >"$files/policy-v1.yaml"
 policy 2 >"$files/policy-v2.yaml"
 policy 3 "exec, teleport" >"$files/policy-bad.yaml"
+policy 1 | sed -e 's|certificates: \[.*\]|keyring: "%keyring:kgsys-no-such-keyring"|' >"$files/policy-broken.yaml"
 cat >"$work/kg-system.service" <<'EOF'
 [Unit]
 Description=keygate system tier driver
