@@ -181,7 +181,7 @@ void kg_audit_agent_start_failed(struct kg_audit *a, const struct kg_compiled_po
 		.a = a, .type = "agent_start_failed", .candidate = candidate, .result = why,
 	};
 
-	lifecycle(a, KG_AUDIT_TYPE_STATUS, &l);
+	lifecycle(a, LIFECYCLE_STATUS, &l);
 }
 
 void kg_audit_agent_stop(struct kg_audit *a, const struct kg_compiled_policy *policy)
