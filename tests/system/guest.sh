@@ -230,7 +230,7 @@ EOF
 
 phase2() {
 	systemctl disable -q kgsys-bootloop.service
-	check boot-active "keygate.service is active after the reboot" wait_for 120 systemctl is-active -q keygate
+	check boot-active "keygate.service is active after the reboot" wait_for 300 systemctl is-active -q keygate
 	wait_for 30 denied
 	g=$(gap_stop boot)
 	check boot-denies "denied after the reboot" denied
