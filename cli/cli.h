@@ -3,6 +3,7 @@
 #ifndef KEYGATE_CLI_H
 #define KEYGATE_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "json_writer.h"
@@ -45,7 +46,16 @@ enum {
 	KG_EXIT_CANNOT_ENFORCE = 3, /* kernel lacks what enforcement needs */
 };
 
+/*
+ * `keygate policy reload` asks the agent with sigqueue(SIGHUP) carrying
+ * KG_RELOAD_REQUEST; the agent answers with KG_RELOAD_REPLY_SIGNAL carrying
+ * 0 (the new policy is in force) or the -errno that made it reject it.
+ */
+#define KG_RELOAD_REQUEST 0x6b67726c /* "kgrl" */
+#define KG_RELOAD_REPLY_SIGNAL SIGUSR2
+
 int cmd_policy(int argc, char **argv);
+int cmd_policy_reload(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_log(int argc, char **argv);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-/* cmd_policy.c - `keygate policy {check | compile | show | help}`. No root, no BPF. */
+/* cmd_policy.c - `keygate policy {check | compile | show | explain | reload | help}`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@ static void policy_usage(FILE *out)
 		"       keygate [-j] policy compile {FILE|DIR... | --default} -o OUT\n"
 		"       keygate [-j] policy show [FILE|DIR... | --default]\n"
 		"       keygate [-j] policy explain {FILE|DIR... | --default} --path PATH\n"
+		"       keygate [-j] policy reload --pid PID [--timeout SECONDS]\n"
 		"       keygate policy help\n"
 		"\n"
 		"A DIR contributes DIR/policy.yaml, then DIR/policy.d/*.yaml in name order.\n"
@@ -25,6 +26,8 @@ static void policy_usage(FILE *out)
 		"compile: write the compiled policy (map images, digest) to OUT.\n"
 		"show:    print the compiled policy; --default shows the built-in one.\n"
 		"explain: which rule decides each operation on the file PATH, and how.\n"
+		"reload:  make the agent PID reload its policy; exit 0 once the new policy\n"
+		"         is in force, 1 when the agent rejected it (the old one stays).\n"
 		"See keygate-policy(5) for the language.\n");
 }
 
@@ -391,6 +394,7 @@ int cmd_policy(int argc, char **argv)
 		{ "compile", do_compile, "compile policy into map images" },
 		{ "show", do_show, "print the compiled policy" },
 		{ "explain", do_explain, "which rule decides for a path" },
+		{ "reload", cmd_policy_reload, "make the running agent reload, wait for the outcome" },
 		{ "help", do_help, "this help" },
 		{ NULL, NULL, NULL },
 	};

@@ -6,7 +6,10 @@
  * reports decisions on stdout (a human line each, a JSON line each with
  * -j) until SIGINT/SIGTERM, when it detaches everything and exits 0.
  * SIGHUP reloads the policy (an invalid one keeps the old in force);
- * SIGUSR1 reopens the log file.
+ * SIGUSR1 reopens the log file. Under a Type=notify unit it reports
+ * READY=1 once the programs enforce, RELOADING=1/READY=1 around a reload;
+ * a SIGHUP sent by `keygate policy reload` (sigqueue with
+ * KG_RELOAD_REQUEST) is answered with the reload's outcome.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +24,7 @@
 #include "cli.h"
 #include "keyrings.h"
 #include "loader.h"
+#include "notify.h"
 #include "probe.h"
 
 #define POLL_TIMEOUT_MS 100
@@ -109,14 +113,17 @@ static const struct kg_probe_check *enforcement_blocker(const struct kg_probe_re
 	return NULL;
 }
 
-static int check_kernel(struct agent *a, const struct kg_compiled_policy *p)
+/* why: what stops enforcement, for the start-failure records. */
+static int check_kernel(struct agent *a, const struct kg_compiled_policy *p, char *why,
+			size_t why_size)
 {
 	const struct kg_probe_check *blocker;
 	int err;
 
 	err = kg_probe_run(&a->probe, cli.debug);
 	if (err) {
-		cli_error("probing the kernel failed: %s", strerror(-err));
+		snprintf(why, why_size, "probing the kernel failed: %s", strerror(-err));
+		cli_error("%s", why);
 		return KG_EXIT_CANNOT_ENFORCE;
 	}
 	blocker = enforcement_blocker(&a->probe, p);
@@ -127,8 +134,9 @@ static int check_kernel(struct agent *a, const struct kg_compiled_policy *p)
 			blocker->name, blocker->detail);
 		return 0;
 	}
-	cli_error("this kernel cannot enforce policy %s: %s: %s", p->name, blocker->name,
-		  blocker->detail);
+	snprintf(why, why_size, "this kernel cannot enforce policy %s: %s: %s", p->name,
+		 blocker->name, blocker->detail);
+	cli_error("%s", why);
 	return KG_EXIT_CANNOT_ENFORCE;
 }
 
@@ -184,8 +192,20 @@ static void print_enforcing(const struct agent *a)
 		p->name, (unsigned long long)p->version, digest, kg_loader_attached(a->loader));
 }
 
-/* SIGHUP: the new policy replaces the old only when all of it is ready. */
-static void reload(struct agent *a)
+/* READY=1 with the policy in force (after a start or any reload). */
+static void notify_ready(const struct agent *a, const char *prefix)
+{
+	const struct kg_compiled_policy *p = a->current.policy;
+	char status[256];
+
+	snprintf(status, sizeof(status), "%spolicy %s version %llu in force (%s)", prefix,
+		 p->name, (unsigned long long)p->version, kg_mode_name(p->mode));
+	kg_notify_ready(status);
+}
+
+/* SIGHUP: the new policy replaces the old only when all of it is ready.
+ * Returns 0 or the -errno that made the new policy be rejected. */
+static int reload(struct agent *a)
 {
 	const struct kg_probe_check *blocker = NULL;
 	struct active_policy next = { 0 };
@@ -202,7 +222,7 @@ static void reload(struct agent *a)
 		fprintf(stderr, "keygate: reload %s\n", result);
 		kg_audit_policy_change(a->audit, a->current.policy, next.policy, result);
 		active_policy_free(&next);
-		return;
+		return -EOPNOTSUPP;
 	}
 	if (!err)
 		err = kg_keyrings_resolve(next.policy, &next.keyrings);
@@ -214,7 +234,7 @@ static void reload(struct agent *a)
 		fprintf(stderr, "keygate: reload %s\n", result);
 		kg_audit_policy_change(a->audit, a->current.policy, next.policy, result);
 		active_policy_free(&next);
-		return;
+		return err;
 	}
 	kg_audit_policy_change(a->audit, a->current.policy, next.policy, "applied");
 	/* The replaced policy keeps its keyrings until the next reload: a
@@ -224,6 +244,19 @@ static void reload(struct agent *a)
 	a->previous = a->current;
 	a->current = next;
 	print_enforcing(a);
+	return 0;
+}
+
+/* A reload asked for by `keygate policy reload` gets its outcome back. */
+static void answer_reload_request(const struct signalfd_siginfo *si, int err)
+{
+	union sigval outcome = { .sival_int = err };
+
+	if (si->ssi_code != SI_QUEUE || si->ssi_int != KG_RELOAD_REQUEST)
+		return;
+	if (sigqueue((pid_t)si->ssi_pid, KG_RELOAD_REPLY_SIGNAL, outcome))
+		fprintf(stderr, "keygate: cannot answer the reload request of pid %u: %s\n",
+			si->ssi_pid, strerror(errno));
 }
 
 static void report_drops(struct agent *a)
@@ -261,9 +294,15 @@ static bool handle_signals(struct agent *a, int sfd)
 
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
-		case SIGHUP:
-			reload(a);
+		case SIGHUP: {
+			int err;
+
+			kg_notify_reloading();
+			err = reload(a);
+			notify_ready(a, err ? "reload rejected, " : "");
+			answer_reload_request(&si, err);
 			break;
+		}
 		case SIGUSR1:
 			kg_audit_reopen(a->audit);
 			break;
@@ -327,13 +366,26 @@ static int parse_args(struct agent *a, struct kg_audit_options *opts, int argc, 
 	return 0;
 }
 
+/*
+ * The agent could not start enforcing: the reason goes to the JSON log and
+ * Linux audit (when they could be opened) and to the service manager; the
+ * failing step has already printed its own message on stderr.
+ */
+static void start_failed(const struct agent *a, const char *why, int err)
+{
+	if (a->audit)
+		kg_audit_agent_start_failed(a->audit, a->current.policy, why);
+	kg_notify_failed(why, err > 0 ? err : -err);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct kg_audit_options audit_opts = { .linux_audit = true, .journald = true };
 	struct agent a = { 0 };
+	char why[512];
 	sigset_t signals;
 	int sfd = -1;
-	int ret;
+	int ret, err, audit_err;
 
 	cli.errors_to_stderr = true;
 	a.policy_paths = calloc(argc, sizeof(*a.policy_paths));
@@ -361,25 +413,50 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	if (load_policy(&a, &a.current.policy))
+	/* The audit sinks first, so that a start that fails is recorded too;
+	 * when they cannot be opened, a policy or kernel problem is still
+	 * reported first. */
+	audit_err = kg_audit_open(&a.audit, &audit_opts);
+	err = load_policy(&a, &a.current.policy);
+	if (err) {
+		snprintf(why, sizeof(why), "loading the policy failed: %s",
+			 err == -EINVAL ? "invalid policy" : strerror(-err));
+		start_failed(&a, why, err);
 		goto out;
-	ret = check_kernel(&a, a.current.policy);
-	if (ret)
+	}
+	ret = check_kernel(&a, a.current.policy, why, sizeof(why));
+	if (ret) {
+		start_failed(&a, why, 0);
 		goto out;
+	}
 	ret = KG_EXIT_FAILURE;
-	if (kg_keyrings_resolve(a.current.policy, &a.current.keyrings))
+	if (audit_err) {
+		start_failed(&a, "opening the audit log failed", audit_err);
 		goto out;
-	if (kg_audit_open(&a.audit, &audit_opts))
+	}
+	err = kg_keyrings_resolve(a.current.policy, &a.current.keyrings);
+	if (err) {
+		snprintf(why, sizeof(why), "resolving the trust anchors failed: %s",
+			 strerror(-err));
+		start_failed(&a, why, err);
 		goto out;
-	if (kg_loader_open(&a.loader, a.current.policy->sig_xattr))
+	}
+	err = kg_loader_open(&a.loader, a.current.policy->sig_xattr);
+	if (!err)
+		err = kg_loader_apply(a.loader, a.current.policy, &a.current.generation);
+	if (err) {
+		snprintf(why, sizeof(why), "loading keygate's BPF programs failed: %s",
+			 strerror(-err));
+		start_failed(&a, why, err);
 		goto out;
-	if (kg_loader_apply(a.loader, a.current.policy, &a.current.generation))
-		goto out;
+	}
 	kg_audit_agent_start(a.audit, a.current.policy);
 	print_enforcing(&a);
+	notify_ready(&a, "");
 
 	ret = event_loop(&a, sfd);
 
+	kg_notify_stopping();
 	/* Decisions made before the stop are logged, not lost. */
 	kg_loader_drain(a.loader, on_event, &a);
 	report_drops(&a);

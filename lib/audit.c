@@ -174,6 +174,16 @@ void kg_audit_agent_start(struct kg_audit *a, const struct kg_compiled_policy *p
 	lifecycle(a, LIFECYCLE_STATUS, &l);
 }
 
+void kg_audit_agent_start_failed(struct kg_audit *a, const struct kg_compiled_policy *candidate,
+				 const char *why)
+{
+	struct lifecycle_ctx l = {
+		.a = a, .type = "agent_start_failed", .candidate = candidate, .result = why,
+	};
+
+	lifecycle(a, LIFECYCLE_STATUS, &l);
+}
+
 void kg_audit_agent_stop(struct kg_audit *a, const struct kg_compiled_policy *policy)
 {
 	struct lifecycle_ctx l = { .a = a, .type = "agent_stop", .policy = policy, .applied = true };

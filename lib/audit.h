@@ -51,6 +51,11 @@ void kg_audit_decision(struct kg_audit *a, const struct kg_event *ev,
  * old_policy stays in force; new_policy, if not NULL, is the rejected
  * candidate and is recorded as such. */
 void kg_audit_agent_start(struct kg_audit *a, const struct kg_compiled_policy *policy);
+/* The agent could not start enforcing: nothing is in force. candidate
+ * (may be NULL) is the policy it tried; why says what failed. Linux audit
+ * gets a USER_MAC_STATUS record with res=failed. */
+void kg_audit_agent_start_failed(struct kg_audit *a, const struct kg_compiled_policy *candidate,
+				 const char *why);
 void kg_audit_agent_stop(struct kg_audit *a, const struct kg_compiled_policy *policy);
 void kg_audit_policy_change(struct kg_audit *a, const struct kg_compiled_policy *old_policy,
 			    const struct kg_compiled_policy *new_policy, const char *result);

@@ -25,7 +25,7 @@ struct kg_log_record {
 	size_t line_len;
 
 	int64_t schema;
-	const char *type; /* decision, agent_start, agent_stop, policy_load, policy_reload, loss */
+	const char *type; /* decision, agent_start, agent_start_failed, agent_stop, policy_load, policy_reload, loss */
 	const char *time;
 	int64_t time_us;  /* microseconds since the epoch (UTC) */
 	const char *host;

@@ -285,7 +285,7 @@ static int kallsyms_has(const char *symbol, bool *found)
  * without CONFIG_SYSTEM_DATA_VERIFICATION the kernel's verify_pkcs7_signature()
  * is an inline stub returning -EOPNOTSUPP: the kfunc then verifies nothing.
  */
-static void check_pkcs7_backend(struct kg_probe_check *c)
+static void check_pkcs7_backend(struct kg_probe_check *c, const struct btf *vmlinux)
 {
 	static const char option[] = "CONFIG_SYSTEM_DATA_VERIFICATION";
 	static const char stub[] = "bpf_verify_pkcs7_signature is a stub";
@@ -304,6 +304,14 @@ static void check_pkcs7_backend(struct kg_probe_check *c)
 		return;
 	case KCONFIG_UNKNOWN:
 		break;
+	}
+	/* The real function, not the inline stub, is in BTF like any other
+	 * global function; BTF stays readable where kallsyms is hidden (the
+	 * packaged unit's ProtectKernelTunables=). */
+	if (btf__find_by_name_kind(vmlinux, "verify_pkcs7_signature", BTF_KIND_FUNC) >= 0) {
+		set_result(c, true, "present in vmlinux BTF; its backend verify_pkcs7_signature "
+				    "is in vmlinux BTF (no kernel config readable)");
+		return;
 	}
 	err = kallsyms_has("verify_pkcs7_signature", &found);
 	if (err)
@@ -332,7 +340,7 @@ static void check_kfuncs(struct kg_probe_report *r, const struct btf *vmlinux, i
 		else if (btf__find_by_name_kind(vmlinux, kfuncs[i].name, BTF_KIND_FUNC) < 0)
 			set_result(c, false, "not in vmlinux BTF: this kernel does not provide it");
 		else if (strcmp(kfuncs[i].name, "bpf_verify_pkcs7_signature") == 0)
-			check_pkcs7_backend(c);
+			check_pkcs7_backend(c, vmlinux);
 		else
 			set_result(c, true, "present in vmlinux BTF");
 	}

@@ -80,12 +80,6 @@ extern struct bpf_key *bpf_lookup_user_key(__u32 serial, __u64 flags) __ksym;
 extern struct bpf_key *bpf_lookup_system_key(__u64 id) __ksym;
 extern void bpf_key_put(struct bpf_key *key) __ksym;
 
-/* The kernel's seqlocks around dentry moves and mount topology changes;
- * their first word is the sequence count, odd while a writer is inside.
- * Weak: without them (no kallsyms entry) the resolution cache is off. */
-extern const void rename_lock __ksym __weak;
-extern const void mount_lock __ksym __weak;
-
 /* Per-task working memory of the sleepable programs. Task storage rather
  * than a per-CPU array: a sleepable program can be preempted mid-hook and
  * another task on the same CPU would overwrite a per-CPU buffer. */
@@ -502,12 +496,12 @@ static __always_inline void take_snapshot(struct kg_resolution_snapshot *snap,
 	barrier(); /* x86 keeps loads in order; the compiler must too */
 	snap->generation = generation;
 	snap->valid = 0;
+	/* rename_lock and mount_lock are typeless kernel variables: libbpf
+	 * resolves them through /proc/kallsyms, which the packaged unit hides
+	 * (ProtectKernelTunables=). Without their sequence counts no snapshot
+	 * is valid and the resolution cache stays off. */
 	snap->rename_seq = 1;
 	snap->mount_seq = 1;
-	if (&rename_lock && &mount_lock &&
-	    !bpf_probe_read_kernel(&snap->rename_seq, sizeof(snap->rename_seq), &rename_lock) &&
-	    !bpf_probe_read_kernel(&snap->mount_seq, sizeof(snap->mount_seq), &mount_lock))
-		snap->valid = !(snap->rename_seq & 1) && !(snap->mount_seq & 1);
 	snap->file_mnt = (__u64)file->f_path.mnt;
 	snap->file_dentry = (__u64)file->f_path.dentry;
 	snap->root_mnt = fs ? (__u64)fs->root.mnt : 0;

@@ -13,12 +13,14 @@ packages=(
 	libbpf-dev libelf-dev libyaml-dev libkeyutils-dev zlib1g-dev
 	libaudit-dev libsystemd-dev
 	# unit tests; the policy fuzzer (clang's libFuzzer and sanitizer runtimes);
-	# man page and unit file checks (groff, man, systemd-analyze, systemd.pc,
-	# the unit's ExecReload=/bin/kill)
+	# man page and unit file checks (groff, man, systemd-analyze, systemd.pc)
 	libcmocka-dev libclang-rt-14-dev groff-base man-db systemd procps
 	# VM tier: qemu, initramfs and image tools, guest tools, test fixtures
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod e2fsprogs
 	keyutils fsverity attr openssl xxd python3
+	# packages and the system tier: build-deb.sh, build-rpm.sh, their linters,
+	# and the guest's Debian 12 root file system
+	debhelper dpkg-dev fakeroot rpm lintian rpmlint mmdebstrap
 )
 
 missing=()

@@ -3,8 +3,9 @@
 #
 # run-tests.sh - README Quick start command 2: installs the dependencies,
 # builds with -Werror and runs every test suite: unit (cmocka), host (needs
-# root), a short policy fuzzer run, then the VM tier on the 6.12 kernel (one
-# qemu boot). Ends with
+# root), a short policy fuzzer run, the VM tier on the 6.12 kernel (one
+# qemu boot), then the system tier (the .deb on a systemd-booted Debian 12
+# guest, tests/system/). Ends with
 # "N passed, N failed" summed over all suites; exits non-zero on any failure
 # or when the VM tier did not run.
 #
@@ -109,4 +110,23 @@ else
 	total_fail=$((total_fail + 1))
 fi
 rm -f "$vm_log"
+
+# The system tier: the .deb, installed with apt on a Debian 12 guest booted
+# with systemd as PID 1, walked through the administrator's path
+# (tests/system/README.md). It counts its steps; it cannot skip: a tier that
+# cannot run reports "system: 0 passed, 1 failed".
+step "system tier (qemu, Debian 12 with systemd, the .deb)"
+sys_log=$(mktemp)
+"$src/tests/system/run-system.sh" --build "$build" 2>&1 | tee "$sys_log"
+summary=$(grep -E '^system: [0-9]+ passed, [0-9]+ failed' "$sys_log" | tail -n1)
+if [ -n "$summary" ]; then
+	p=$(echo "$summary" | sed 's/^system: \([0-9]*\) passed.*/\1/')
+	f=$(echo "$summary" | sed 's/^system: [0-9]* passed, \([0-9]*\) failed.*/\1/')
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	[ "$p" -gt 0 ] || total_fail=$((total_fail + 1))
+else
+	total_fail=$((total_fail + 1))
+fi
+rm -f "$sys_log"
 finish

@@ -18,7 +18,7 @@ fi
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-sed -E "s|^(ExecStart=)[^ ]*/keygate |\\1$keygate |" "$unit" > "$tmp/keygate.service" || exit 1
+sed -E "s|^(Exec[A-Za-z]*=)[^ ]*/keygate |\\1$keygate |" "$unit" > "$tmp/keygate.service" || exit 1
 if ! grep -q "^ExecStart=$keygate run " "$tmp/keygate.service"; then
 	echo "FAIL: $unit: no ExecStart=.../keygate run line"
 	exit 1

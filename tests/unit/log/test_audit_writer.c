@@ -248,10 +248,11 @@ static void test_lifecycle_records(void **state)
 	kg_audit_policy_change(a, &policy, &next, "applied");
 	kg_audit_policy_change(a, &next, NULL, "rejected: invalid policy; the old policy stays in force");
 	kg_audit_agent_stop(a, &next);
+	kg_audit_agent_start_failed(a, &next, "loading keygate's BPF programs failed: Invalid argument");
 	kg_audit_close(a);
 
 	read_lines(log_path, &l);
-	assert_int_equal(l.n, 5);
+	assert_int_equal(l.n, 6);
 	parse(&r, l.items[0]);
 	assert_string_equal(r.type, "policy_load");
 	parse(&r, l.items[1]);
@@ -271,6 +272,12 @@ static void test_lifecycle_records(void **state)
 	assert_string_equal(r.result, "rejected: invalid policy; the old policy stays in force");
 	parse(&r, l.items[4]);
 	assert_string_equal(r.type, "agent_stop");
+	/* A failed start: nothing in force, the candidate and the reason. */
+	parse(&r, l.items[5]);
+	assert_string_equal(r.type, "agent_start_failed");
+	assert_non_null(strstr(l.items[5], "\"policy\":null"));
+	assert_non_null(strstr(l.items[5], "\"rejected_policy\":{\"name\":\"base\",\"version\":8"));
+	assert_string_equal(r.result, "loading keygate's BPF programs failed: Invalid argument");
 	free_lines(&l);
 	kg_log_record_free(&r);
 }
