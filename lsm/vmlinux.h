@@ -70,6 +70,7 @@ struct bpf_key {
 
 struct super_block {
 	dev_t s_dev;
+	unsigned long s_magic;
 };
 
 struct inode {
@@ -94,6 +95,7 @@ struct file {
 	struct inode *f_inode;
 	fmode_t f_mode;
 	unsigned int f_flags;
+	void *private_data;
 };
 
 struct linux_binprm {
@@ -109,11 +111,35 @@ struct fs_struct {
 	struct path root;
 };
 
+struct mm_struct {
+	struct file *exe_file;
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct bpf_link {
+	__u32 id;
+};
+
 struct task_struct {
 	pid_t pid;
 	pid_t tgid;
 	struct fs_struct *fs;
+	__u64 start_time;
+	struct task_struct *group_leader;
+	struct mm_struct *mm;
+	struct files_struct *files;
 };
+
+struct bpf_map;
+union bpf_attr;
 
 #pragma clang attribute pop
 
