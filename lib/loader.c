@@ -381,19 +381,47 @@ fail:
  * KG_PIN_DIR) and link ids, then the request that the programs turn into
  * the agent's identity at its next bpf() call.
  */
-static int clear_map(int fd, size_t key_size)
-{
-	unsigned char key[sizeof(struct kg_guarded_inode)];
+/* The keys a guard map gets at this arming; the others are pruned after
+ * the new ones are in, so nothing guarded is ever missing from the map. */
+struct guard_set {
+	int fd;
+	size_t key_size, n;
+	unsigned char keys[KG_GUARDED_MAX][sizeof(struct kg_guarded_inode)];
+};
 
-	if (key_size > sizeof(key))
-		return -EINVAL;
-	while (bpf_map_get_next_key(fd, NULL, key) == 0)
-		if (bpf_map_delete_elem(fd, key))
+static int guard_add(struct guard_set *set, const void *key, uint32_t value)
+{
+	if (set->n == KG_GUARDED_MAX)
+		return -E2BIG;
+	memcpy(set->keys[set->n++], key, set->key_size);
+	return bpf_map_update_elem(set->fd, key, &value, BPF_ANY) ? -errno : 0;
+}
+
+static int guard_prune(struct guard_set *set)
+{
+	unsigned char key[sizeof(struct kg_guarded_inode)], next[sizeof(key)];
+	unsigned char stale[KG_GUARDED_MAX][sizeof(key)];
+	size_t n_stale = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(set->fd, prev, next) == 0 && n_stale < KG_GUARDED_MAX) {
+		bool keep = false;
+
+		memcpy(key, next, set->key_size);
+		prev = key;
+		for (size_t i = 0; i < set->n && !keep; i++)
+			keep = memcmp(set->keys[i], key, set->key_size) == 0;
+		if (!keep)
+			memcpy(stale[n_stale++], key, set->key_size);
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		if (bpf_map_delete_elem(set->fd, stale[i]) && errno != ENOENT)
 			return -errno;
 	return 0;
 }
 
-static int guard_inode(int fd, const char *kind_dir, const char *name, uint32_t kind)
+static int guard_inode(struct guard_set *set, const char *kind_dir, const char *name,
+		       uint32_t kind)
 {
 	struct kg_guarded_inode key;
 	char path[512];
@@ -407,22 +435,38 @@ static int guard_inode(int fd, const char *kind_dir, const char *name, uint32_t 
 		return -errno;
 	key.dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev);
 	key.ino = st.st_ino;
-	return bpf_map_update_elem(fd, &key, &kind, BPF_ANY) ? -errno : 0;
+	return guard_add(set, &key, kind);
 }
 
 static int guard_arm(struct kg_loader *l)
 {
 	const struct bpf_object_skeleton *s = l->skel->skeleton;
-	int inodes = bpf_map__fd(l->skel->maps.guarded_inodes);
-	int links = bpf_map__fd(l->skel->maps.guarded_links);
 	int guard = bpf_map__fd(l->skel->maps.guard);
+	struct guard_set *inodes, *links, *maps;
 	struct kg_guard g;
-	uint32_t zero = 0, one = 1;
-	int err;
+	uint32_t zero = 0;
+	int err = 0;
 
-	err = clear_map(inodes, sizeof(struct kg_guarded_inode));
-	if (!err)
-		err = clear_map(links, sizeof(uint32_t));
+	inodes = calloc(3, sizeof(*inodes));
+	if (!inodes)
+		return -ENOMEM;
+	links = inodes + 1;
+	maps = inodes + 2;
+	inodes->fd = bpf_map__fd(l->skel->maps.guarded_inodes);
+	inodes->key_size = sizeof(struct kg_guarded_inode);
+	links->fd = bpf_map__fd(l->skel->maps.guarded_links);
+	maps->fd = bpf_map__fd(l->skel->maps.guarded_maps);
+	links->key_size = maps->key_size = sizeof(uint32_t);
+
+	for (int i = 0; i < s->map_cnt && !err; i++) {
+		struct bpf_map_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_map__fd(*s->maps[i].map), &info, &len))
+			err = -errno;
+		else
+			err = guard_add(maps, &info.id, 1);
+	}
 	if (!err)
 		err = guard_inode(inodes, NULL, NULL, KG_GUARDED_DIR);
 	if (!err)
@@ -444,9 +488,12 @@ static int guard_arm(struct kg_loader *l)
 		err = guard_inode(inodes, KG_PIN_LINKS, s->progs[i].name, KG_GUARDED_LINK);
 		if (!err && bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len))
 			err = -errno;
-		if (!err && bpf_map_update_elem(links, &info.id, &one, BPF_ANY))
-			err = -errno;
+		if (!err)
+			err = guard_add(links, &info.id, 1);
 	}
+	for (int i = 0; i < 3 && !err; i++)
+		err = guard_prune(inodes + i);
+	free(inodes);
 	if (err)
 		return err;
 	if (bpf_map_lookup_elem(guard, &zero, &g))

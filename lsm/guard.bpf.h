@@ -93,16 +93,20 @@ static __always_inline int guard_deny(__u32 op, struct inode *inode)
 	return finish(&d, NULL, NULL, inode);
 }
 
+/* Every map of keygate's object, .bss and .rodata included, by id (filled
+ * by the agent before it arms the guard). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KG_GUARDED_MAX);
+	__type(key, __u32); /* map id */
+	__type(value, __u32);
+} guarded_maps SEC(".maps");
+
 static __always_inline bool is_keygate_map(const struct bpf_map *map)
 {
-	return map == (void *)&policy_config || map == (void *)&rules ||
-	       map == (void *)&anchors || map == (void *)&path_rules ||
-	       map == (void *)&path_lengths || map == (void *)&revoked ||
-	       map == (void *)&events || map == (void *)&verdict_cache ||
-	       map == (void *)&mprotect_records || map == (void *)&path_resolutions ||
-	       map == (void *)&scratch || map == (void *)&agent_state ||
-	       map == (void *)&guard || map == (void *)&guarded_inodes ||
-	       map == (void *)&guarded_links;
+	__u32 id = map->id;
+
+	return bpf_map_lookup_elem(&guarded_maps, &id) != NULL;
 }
 
 /* A pinned object or directory of keygate's: its kind, or 0. */

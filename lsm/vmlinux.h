@@ -138,7 +138,10 @@ struct task_struct {
 	struct files_struct *files;
 };
 
-struct bpf_map;
+struct bpf_map {
+	__u32 id;
+};
+
 union bpf_attr;
 
 #pragma clang attribute pop
