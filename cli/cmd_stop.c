@@ -2,7 +2,8 @@
 /*
  * cmd_stop.c - `keygate stop`: ends enforcement deliberately. A running
  * agent gets SIGTERM (and up to 10 s to exit), then every pinned link and
- * map under KG_PIN_DIR is unpinned, which detaches keygate's programs.
+ * map under KG_PIN_DIR is unpinned, which detaches keygate's programs once
+ * the kernel releases the links (waited for, up to 10 s).
  * -j: {"stopped":bool,"agent_pid":N|null,"policy":NAME|null,"generation":N}.
  * Exit status: 0 stopped, or nothing was pinned; 1 failure.
  */
@@ -57,8 +58,9 @@ int cmd_stop(int argc, char **argv)
 		return KG_EXIT_OK;
 	}
 	if (err == -ETIMEDOUT) {
-		cli_error("stop: the agent (pid %u) did not exit within %d s of SIGTERM; "
-			  "enforcement stays in force", was.tgid, AGENT_EXIT_TIMEOUT_MS / 1000);
+		cli_error("stop: the agent (pid %u) did not exit, or keygate's links were not "
+			  "released, within %d s; `keygate status` says what is left", was.tgid,
+			  AGENT_EXIT_TIMEOUT_MS / 1000);
 		return KG_EXIT_FAILURE;
 	}
 	if (err) {

@@ -248,8 +248,66 @@ int kg_pin_count(const char *dir, const char *kind)
 	return n;
 }
 
+/* The ids of the links pinned in dir/links (at most max). */
+static size_t pinned_link_ids(const char *dir, uint32_t *ids, size_t max)
+{
+	char path[512];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (join(path, sizeof(path), dir, NULL, KG_PIN_LINKS))
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		struct bpf_link_info info = { 0 };
+		uint32_t len = sizeof(info);
+		int fd;
+
+		if (de->d_type == DT_DIR)
+			continue;
+		fd = kg_pin_get(dir, KG_PIN_LINKS, de->d_name);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			ids[n++] = info.id;
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}
+
+/* The kernel releases an unpinned link after an RCU grace period: wait
+ * until none of them can be found by id any more. */
+static int wait_links_gone(const uint32_t *ids, size_t n, int timeout_ms)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+	for (int waited = 0;; waited += 20) {
+		size_t left = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			int fd = bpf_link_get_fd_by_id(ids[i]);
+
+			if (fd >= 0) {
+				close(fd);
+				left++;
+			}
+		}
+		if (!left)
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		nanosleep(&tick, NULL);
+	}
+}
+
 int kg_pin_stop(struct kg_agent_state *was, bool *agent_stopped, int timeout_ms)
 {
+	uint32_t ids[KG_GUARDED_MAX];
+	size_t n_ids;
 	struct timespec tick = { 0, 50 * 1000 * 1000 };
 	struct stat st;
 	int err;
@@ -269,5 +327,9 @@ int kg_pin_stop(struct kg_agent_state *was, bool *agent_stopped, int timeout_ms)
 		}
 		*agent_stopped = true;
 	}
-	return kg_pin_remove(KG_PIN_DIR);
+	n_ids = pinned_link_ids(KG_PIN_DIR, ids, KG_GUARDED_MAX);
+	err = kg_pin_remove(KG_PIN_DIR);
+	if (err)
+		return err;
+	return wait_links_gone(ids, n_ids, timeout_ms);
 }
