@@ -248,8 +248,8 @@ int kg_pin_count(const char *dir, const char *kind)
 	return n;
 }
 
-/* The ids of the links pinned in dir/links (at most max). */
-static size_t pinned_link_ids(const char *dir, uint32_t *ids, size_t max)
+/* The ids of the programs behind the links pinned in dir/links. */
+static size_t pinned_prog_ids(const char *dir, uint32_t *ids, size_t max)
 {
 	char path[512];
 	struct dirent *de;
@@ -272,16 +272,17 @@ static size_t pinned_link_ids(const char *dir, uint32_t *ids, size_t max)
 		if (fd < 0)
 			continue;
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			ids[n++] = info.id;
+			ids[n++] = info.prog_id;
 		close(fd);
 	}
 	closedir(d);
 	return n;
 }
 
-/* The kernel releases an unpinned link after an RCU grace period: wait
- * until none of them can be found by id any more. */
-static int wait_links_gone(const uint32_t *ids, size_t n, int timeout_ms)
+/* The kernel releases an unpinned link later (after an RCU grace period,
+ * from a work item), and its id goes before the program is detached: wait
+ * until none of the programs can be found by id, i.e. all are detached. */
+static int wait_progs_gone(const uint32_t *ids, size_t n, int timeout_ms)
 {
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 
@@ -289,7 +290,7 @@ static int wait_links_gone(const uint32_t *ids, size_t n, int timeout_ms)
 		size_t left = 0;
 
 		for (size_t i = 0; i < n; i++) {
-			int fd = bpf_link_get_fd_by_id(ids[i]);
+			int fd = bpf_prog_get_fd_by_id(ids[i]);
 
 			if (fd >= 0) {
 				close(fd);
@@ -327,9 +328,9 @@ int kg_pin_stop(struct kg_agent_state *was, bool *agent_stopped, int timeout_ms)
 		}
 		*agent_stopped = true;
 	}
-	n_ids = pinned_link_ids(KG_PIN_DIR, ids, KG_GUARDED_MAX);
+	n_ids = pinned_prog_ids(KG_PIN_DIR, ids, KG_GUARDED_MAX);
 	err = kg_pin_remove(KG_PIN_DIR);
 	if (err)
 		return err;
-	return wait_links_gone(ids, n_ids, timeout_ms);
+	return wait_progs_gone(ids, n_ids, timeout_ms);
 }

@@ -44,7 +44,7 @@ bool kg_pin_agent_alive(const struct kg_agent_state *s);
 
 /* Ends enforcement: SIGTERM to a running agent (waiting up to
  * timeout_ms for it to exit), then removes KG_PIN_DIR and waits (as long
- * again) until the kernel has released every link. *was: the record found
+ * again) until the kernel has detached every program. *was: the record found
  * (zeroed if unreadable). -ENOENT: nothing pinned; -ETIMEDOUT: the agent
  * did not exit, or links were still attached. */
 int kg_pin_stop(struct kg_agent_state *was, bool *agent_stopped, int timeout_ms);

@@ -152,11 +152,18 @@ kg_stop_agent() {
 	kg_end_enforcement
 }
 
-# kg_end_enforcement: `keygate stop`, so that the pinned state an agent
-# leaves behind (keygate(8), PERSISTENCE) does not reach the next scenario.
+# kg_end_enforcement [KEYGATE]: `keygate stop` (with /usr/sbin/keygate or
+# KEYGATE), so that the pinned state an agent leaves behind (keygate(8),
+# PERSISTENCE) does not reach the next scenario; fails if a keygate program
+# is still loaded afterwards.
 kg_end_enforcement() {
-	/usr/sbin/keygate stop >"$KG_OUT/stop.out" 2>&1 ||
+	"${1:-/usr/sbin/keygate}" stop >"$KG_OUT/stop.out" 2>&1 ||
 		{ cat "$KG_OUT/stop.out"; kg_fail "keygate stop failed"; }
+	if kg_bpf_prog_names | grep -q '^keygate_'; then
+		bpftool prog show
+		bpftool link show
+		kg_fail "keygate programs loaded after keygate stop"
+	fi
 }
 
 # The agent's JSON decisions (`keygate -j run`): one line each in

@@ -120,7 +120,8 @@ kge_expect errno:EPERM kg-exec "$bin/unsigned"
 kg_log "SIGTERM: enforcement stays"
 
 # keygate stop ends it: nothing pinned, no programs, the exec runs.
-keygate stop | sed 's/^/kg: /'
+kg_end_enforcement
+sed 's/^/kg: /' "$KG_OUT/stop.out"
 [ ! -e "$pins" ] || kg_fail "$pins left after keygate stop"
 [ -z "$(kge_our_progs)" ] || kg_fail "keygate programs loaded after keygate stop: $(kge_our_progs)"
 kge_expect ok kg-exec "$bin/unsigned"

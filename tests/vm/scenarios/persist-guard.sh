@@ -94,7 +94,8 @@ kg_expect_errno EPERM rm "$pins/links/keygate_bprm_check_security"
 kge_expect errno:EPERM kg-exec "$unsigned"
 
 # keygate's own binary ends it.
-keygate stop | sed 's/^/kg: /'
+kg_end_enforcement
+sed 's/^/kg: /' "$KG_OUT/stop.out"
 [ ! -e "$pins" ] || kg_fail "$pins left after keygate stop"
 kge_expect ok kg-exec "$unsigned"
 kg_pass

@@ -83,7 +83,8 @@ kge_expect errno:EPERM kg-exec "$bin/unsigned"
 kill -TERM "$KG_AGENT_PID"
 wait "$KG_AGENT_PID"
 KG_AGENT_PID=
-"$installed" stop | sed 's/^/kg: /'
+kg_end_enforcement "$installed"
+sed 's/^/kg: /' "$KG_OUT/stop.out"
 [ ! -e "$pins" ] || kg_fail "$pins left after keygate stop"
 kge_expect ok kg-exec "$bin/unsigned"
 kg_pass
