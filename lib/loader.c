@@ -270,6 +270,12 @@ static int examine_pinned(struct kg_loader *l, uint64_t layout, struct kg_adopti
 	err = kg_pin_state_read(KG_PIN_DIR, &prev, NULL);
 	if (err == -ENOENT)
 		return 0;
+	if (err == -EPERM) {
+		kg_log_error("the state pinned at %s is guarded for another keygate executable "
+			     "(self-protection, keygate(8)): that binary can adopt or stop it, "
+			     "else it stays in force until reboot", KG_PIN_DIR);
+		return err;
+	}
 	if (err || prev.abi != KG_ABI_VERSION || prev.layout != layout) {
 		ad->replaced = true; /* another version's state: released after our attach */
 		ad->previous_abi = err && err != -EPROTO ? 0 : prev.abi;
