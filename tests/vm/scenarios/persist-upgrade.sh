@@ -36,6 +36,7 @@ kge_policy "$KG_DATA/policy.yaml"
 : >"$KG_OUT/previous.log"
 "$previous" -j run --policy "$KG_DATA/policy.yaml" --log - >"$KG_OUT/previous.log" 2>&1 &
 old_pid=$!
+trap 'kill "$old_pid" 2>/dev/null; wait "$old_pid"; kg_stop_agent >/dev/null 2>&1; kg_end_enforcement >/dev/null 2>&1' EXIT
 kg_wait_for_line "$KG_OUT/previous.log" "keygate: enforcing" 300 ||
 	{ cat "$KG_OUT/previous.log"; kg_fail "the previous agent did not start"; }
 n_old=$(progs)
@@ -44,12 +45,18 @@ kge_expect errno:EPERM kg-exec "$bin/unsigned"
 WHAT="upgrade from the previous build"
 loop_start
 kge_start "$KG_DATA/policy.yaml"
-[ "$(progs)" = $((2 * n_old)) ] || kg_fail "$(progs) keygate programs with both agents, expected $((2 * n_old))"
+n_new=$(ls "$pins/links" | wc -l)
+[ "$(progs)" = $((n_old + n_new)) ] || kg_fail "$(progs) keygate programs with both agents, expected $n_old + $n_new"
 kill -TERM "$old_pid"
 wait "$old_pid"
 sleep 1
 loop_check
-[ "$(progs)" = "$n_old" ] || kg_fail "$(progs) keygate programs after the previous agent exited, expected $n_old"
+i=0
+while [ "$(progs)" != "$n_new" ] && [ "$i" -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+[ "$(progs)" = "$n_new" ] || kg_fail "$(progs) keygate programs after the previous agent exited, expected $n_new"
 kge_expect ok kg-exec "$bin/signed"
 kge_expect errno:EPERM kg-exec "$bin/unsigned"
 
