@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
- * cmd_no_bpf.c - `keygate run` and `keygate probe` in a build without BPF
+ * cmd_no_bpf.c - `keygate run`, `probe`, `status` and `stop` in a build without BPF
  * support (meson -Dbpf=disabled, or clang, bpftool, libbpf or libelf
  * missing): they say so and exit 3, as when the kernel cannot enforce.
  */
@@ -24,4 +24,16 @@ int cmd_probe(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	return built_without_bpf("probe");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return built_without_bpf("status");
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return built_without_bpf("stop");
 }

@@ -4,7 +4,8 @@
  * [--no-linux-audit]`: the agent. Compiles the policy, checks the kernel,
  * resolves trust anchors, loads and attaches the LSM programs, then
  * reports decisions on stdout (a human line each, a JSON line each with
- * -j) until SIGINT/SIGTERM, when it detaches everything and exits 0.
+ * -j) until SIGINT/SIGTERM, when it exits 0 and leaves the pinned state
+ * (KG_PIN_DIR) in force for the next agent; `keygate stop` ends it.
  * SIGHUP reloads the policy (an invalid one keeps the old in force);
  * SIGUSR1 reopens the log file. Under a Type=notify unit it reports
  * READY=1 once the programs enforce, RELOADING=1/READY=1 around a reload;
@@ -45,6 +46,10 @@ struct agent {
 	/* The policy replaced by the last reload: events still in the ring
 	 * buffer may have been decided by it. */
 	struct active_policy previous;
+	/* Adopted from a pinned state: events of its generation were decided
+	 * by a policy we have only if its digest equals ours. */
+	uint32_t adopted_generation;
+	bool adopted_same_policy;
 	uint64_t drops_reported;
 	char host[256];
 	/* What the kernel offers, probed at start; a reload is checked against it. */
@@ -57,11 +62,13 @@ static void usage(FILE *out)
 		"Usage: keygate [-j] [-d] run [--policy PATH]... [--log FILE|-] [--no-linux-audit]\n"
 		"\n"
 		"Enforces the policy (files or directories, merged in order; the built-in\n"
-		"default without --policy) until SIGINT or SIGTERM. SIGHUP reloads the\n"
-		"policy, SIGUSR1 reopens the log file. Decisions are printed on stdout\n"
+		"default without --policy), pinned under %s so that it stays in\n"
+		"force when the agent exits; a new agent adopts it. SIGHUP reloads the\n"
+		"policy, SIGUSR1 reopens the log file, SIGINT and SIGTERM end the agent\n"
+		"(`keygate stop` ends enforcement). Decisions are printed on stdout\n"
 		"(JSON lines with -j) and written to the audit log (default %s;\n"
 		"'-' for none).\n",
-		KG_DEFAULT_LOG_PATH);
+		KG_PIN_DIR, KG_DEFAULT_LOG_PATH);
 }
 
 static int load_policy(const struct agent *a, struct kg_compiled_policy **out)
@@ -157,6 +164,8 @@ static const struct kg_compiled_policy *policy_for(const struct agent *a, uint32
 		return a->current.policy;
 	if (a->previous.policy && a->previous.generation == generation)
 		return a->previous.policy;
+	if (a->adopted_generation && a->adopted_generation == generation)
+		return a->adopted_same_policy ? a->current.policy : NULL;
 	return NULL;
 }
 
@@ -278,13 +287,64 @@ static void print_counters(struct agent *a)
 	if (kg_loader_counters(a->loader, &c))
 		return;
 	fprintf(stderr,
-		"keygate: stopping: %llu allowed, %llu denied, %llu audited; %llu signature "
+		"keygate: agent exiting, enforcement stays pinned: %llu allowed, %llu denied, %llu audited; %llu signature "
 		"checks, %llu cache hits, %llu events lost\n",
 		(unsigned long long)c.decisions[KG_VERDICT_ALLOW],
 		(unsigned long long)c.decisions[KG_VERDICT_DENY],
 		(unsigned long long)c.decisions[KG_VERDICT_AUDIT],
 		(unsigned long long)c.verifications, (unsigned long long)c.cache_hits,
 		(unsigned long long)c.events_dropped);
+}
+
+/* The state this agent took over: what was in force, for how long no
+ * agent ran, and the decisions lost meanwhile (the ring's contents are
+ * reported as events by the first polls). */
+static void report_adoption(struct agent *a, const struct kg_adoption *ad)
+{
+	const struct kg_agent_state *prev = &ad->previous;
+	char digest[2 * KG_POLICY_DIGEST_LEN + 1];
+
+	a->adopted_generation = prev->generation;
+	a->adopted_same_policy = memcmp(prev->digest, a->current.policy->config.digest,
+					KG_POLICY_DIGEST_LEN) == 0;
+	a->drops_reported = prev->drops_reported;
+	kg_hex_encode(digest, prev->digest, KG_POLICY_DIGEST_LEN);
+	fprintf(stderr,
+		"keygate: adopted the pinned state: policy %s version %llu (digest %s), "
+		"generation %u; no agent for %.1f s, %llu decision events lost meanwhile\n",
+		prev->policy_name, (unsigned long long)prev->policy_version, digest,
+		prev->generation, ad->away_ns / 1e9, (unsigned long long)ad->lost_while_away);
+	report_drops(a);
+}
+
+static void report_pinning(const struct agent *a, const struct kg_adoption *ad)
+{
+	const char *step;
+	int err = kg_loader_pin_error(a->loader, &step);
+
+	if (err)
+		fprintf(stderr, "keygate: warning: pinning the state under %s failed (%s): %s; "
+			"enforcement ends with this agent\n", KG_PIN_DIR, step, strerror(-err));
+	else if (ad->replaced)
+		fprintf(stderr, "keygate: replaced a pinned state of another version "
+			"(ABI %u) after attaching this one\n", ad->previous_abi);
+}
+
+/* The adopted policy's certificate keyrings become "the previous
+ * policy's": released at the next reload, like a replaced policy's. */
+static void take_adopted_keyrings(struct agent *a)
+{
+	int32_t serials[KG_MAX_ANCHORS];
+	size_t n;
+	int err;
+
+	a->previous.generation = a->adopted_generation;
+	err = kg_loader_cert_keyrings(a->loader, a->adopted_generation, serials, KG_MAX_ANCHORS, &n);
+	if (!err)
+		err = kg_keyrings_adopt(&a->previous.keyrings, serials, n);
+	if (err)
+		fprintf(stderr, "keygate: warning: the adopted policy's keyrings stay linked in "
+			"the user keyring: %s\n", strerror(-err));
 }
 
 /* Returns true when the agent should stop. */
@@ -322,6 +382,7 @@ static int event_loop(struct agent *a, int sfd)
 		if (err && err != -EINTR)
 			return KG_EXIT_FAILURE;
 		report_drops(a);
+		kg_loader_heartbeat(a->loader, a->drops_reported);
 		if (handle_signals(a, sfd))
 			return KG_EXIT_OK;
 	}
@@ -381,6 +442,7 @@ static void start_failed(const struct agent *a, const char *why, int err)
 int cmd_run(int argc, char **argv)
 {
 	struct kg_audit_options audit_opts = { .linux_audit = true, .journald = true };
+	struct kg_adoption adoption;
 	struct agent a = { 0 };
 	char why[512];
 	sigset_t signals;
@@ -441,7 +503,9 @@ int cmd_run(int argc, char **argv)
 		start_failed(&a, why, err);
 		goto out;
 	}
-	err = kg_loader_open(&a.loader, a.current.policy->sig_xattr);
+	err = kg_loader_open(&a.loader, a.current.policy->sig_xattr, &adoption);
+	if (!err && adoption.adopted)
+		report_adoption(&a, &adoption);
 	if (!err)
 		err = kg_loader_apply(a.loader, a.current.policy, &a.current.generation);
 	if (err) {
@@ -450,6 +514,9 @@ int cmd_run(int argc, char **argv)
 		start_failed(&a, why, err);
 		goto out;
 	}
+	report_pinning(&a, &adoption);
+	if (adoption.adopted)
+		take_adopted_keyrings(&a);
 	kg_audit_agent_start(a.audit, a.current.policy);
 	print_enforcing(&a);
 	notify_ready(&a, "");
@@ -461,6 +528,8 @@ int cmd_run(int argc, char **argv)
 	kg_loader_drain(a.loader, on_event, &a);
 	report_drops(&a);
 	print_counters(&a);
+	if (!kg_loader_pin_error(a.loader, NULL))
+		kg_keyrings_keep(&a.current.keyrings); /* the pinned policy uses them */
 	kg_loader_close(a.loader);
 	a.loader = NULL;
 	kg_audit_agent_stop(a.audit, a.current.policy);

@@ -16,6 +16,8 @@ static const struct cli_command objects[] = {
 	{ "policy", cmd_policy, "check, compile and show policy" },
 	{ "probe", cmd_probe, "report what the running kernel supports" },
 	{ "run", cmd_run, "enforce a policy (the agent)" },
+	{ "status", cmd_status, "show what is in force, with or without an agent" },
+	{ "stop", cmd_stop, "end enforcement (unpin and detach)" },
 	{ "log", cmd_log, "read and summarise the audit log" },
 	{ NULL, NULL, NULL },
 };

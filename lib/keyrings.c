@@ -76,6 +76,13 @@ static int resolve_certs(struct kg_compiled_policy *p, size_t i, struct kg_keyri
 		keyctl_unlink(ring, KEY_SPEC_PROCESS_KEYRING);
 		return err;
 	}
+	/* The pinned policy outlives the agent: so must its keyrings. */
+	if (keyctl_link(ring, KEY_SPEC_USER_KEYRING) < 0) {
+		err = -errno;
+		kg_log_error("anchor %s: linking keyring %s into the user keyring failed: %s",
+			  anchor_name(p, i), description, strerror(-err));
+		return err;
+	}
 	for (size_t c = 0; c < info->n_certs; c++) {
 		const struct kg_certificate *cert = &info->certs[c];
 
@@ -258,8 +265,26 @@ int kg_keyrings_resolve(struct kg_compiled_policy *p, struct kg_keyrings *out)
 
 void kg_keyrings_release(struct kg_keyrings *k)
 {
-	for (size_t i = 0; i < k->n_created; i++)
+	for (size_t i = 0; i < k->n_created; i++) {
 		keyctl_unlink(k->created[i], KEY_SPEC_PROCESS_KEYRING);
+		keyctl_unlink(k->created[i], KEY_SPEC_USER_KEYRING);
+	}
+	kg_keyrings_keep(k);
+}
+
+int kg_keyrings_adopt(struct kg_keyrings *k, const int32_t *serials, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err = add_created(k, serials[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void kg_keyrings_keep(struct kg_keyrings *k)
+{
 	free(k->created);
 	k->created = NULL;
 	k->n_created = 0;

@@ -22,7 +22,8 @@ struct kg_keyrings {
 /*
  * Sets policy->anchors[i].id for every anchor: certificate anchors get a
  * new keyring "keygate:<policy>:<anchor>:<seq>" linked into the agent's
- * process keyring (so it lives exactly as long as the agent) holding each
+ * process keyring and root's user keyring (so it lives as long as the
+ * pinned policy using it, after the agent too) holding each
  * non-revoked certificate; keyring anchors by description are searched in
  * the agent's process and session keyrings and then its user's keyring,
  * never among other users' keyrings; anchors by serial must name an
@@ -42,5 +43,10 @@ int kg_keyrings_resolve(struct kg_compiled_policy *policy, struct kg_keyrings *o
 const char *kg_keyring_untrusted(uint32_t uid, uint32_t perm, uint32_t agent_uid);
 /* Unlinks the keyrings resolve created; the kernel then frees them. */
 void kg_keyrings_release(struct kg_keyrings *k);
+/* Forgets them but leaves them linked: the pinned policy still uses them. */
+void kg_keyrings_keep(struct kg_keyrings *k);
+/* Takes over keyrings a previous agent created (serials from the pinned
+ * anchors), so that release unlinks them once no policy uses them. */
+int kg_keyrings_adopt(struct kg_keyrings *k, const int32_t *serials, size_t n);
 
 #endif /* KEYGATE_KEYRINGS_H */

@@ -6,6 +6,7 @@
 #ifndef KEYGATE_LOADER_H
 #define KEYGATE_LOADER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "keygate_abi.h"
@@ -13,9 +14,22 @@
 
 struct kg_loader;
 
+/* What a starting agent found pinned under KG_PIN_DIR. */
+struct kg_adoption {
+	bool adopted;   /* took over the pinned maps and links (same layout) */
+	bool replaced;  /* another layout: released once our policy is in force */
+	uint32_t previous_abi; /* its KG_ABI_VERSION when replaced (0: unreadable) */
+	struct kg_agent_state previous; /* the record found, when adopted */
+	uint64_t away_ns;         /* since the previous agent's last poll */
+	uint64_t lost_while_away; /* events dropped since it last reported */
+};
+
 /* Opens, sets the signature xattr name (read-only data, fixed for the
- * loader's lifetime), loads and attaches every program. */
-int kg_loader_open(struct kg_loader **out, const char *sig_xattr);
+ * loader's lifetime), loads and attaches every program. A pinned state of
+ * the same layout whose agent is gone is adopted: our programs load onto
+ * its maps and our links replace its pins one by one (-EBUSY while its
+ * agent runs). Otherwise the state is pinned at the first apply. */
+int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adoption *ad);
 /* Writes the policy into the inactive slot and makes it the one in force
  * with a single store of the new generation. Every CERTS/KEYRING anchor
  * must already carry its keyring serial. Returns the new generation in
@@ -32,7 +46,35 @@ int kg_loader_drain(struct kg_loader *l, kg_event_fn fn, void *ctx);
 int kg_loader_counters(struct kg_loader *l, struct kg_counters *out);
 /* Number of attached programs. */
 int kg_loader_attached(const struct kg_loader *l);
-/* Detaches and frees everything. */
+/* Records in the pinned agent record that the agent is alive and which
+ * counters.events_dropped it has reported. */
+int kg_loader_heartbeat(struct kg_loader *l, uint64_t drops_reported);
+/* 0 once the state is pinned; why it could not be (then enforcement
+ * ends with the agent), and at which step (*step, if step is not NULL). */
+int kg_loader_pin_error(const struct kg_loader *l, const char **step);
+/* Self-protection is armed for this agent (after its first apply). */
+bool kg_loader_guarded(const struct kg_loader *l);
+/* The keyrings of the certificate anchors of a generation's slot (an
+ * adopted policy's, to release once ours is in force). */
+int kg_loader_cert_keyrings(struct kg_loader *l, uint32_t generation, int32_t *out, size_t max,
+			    size_t *n);
+/* Frees everything. A pinned state stays in force (the agent record says
+ * no agent runs); an unpinned one is detached. */
 void kg_loader_close(struct kg_loader *l);
+
+/* What the pinned state enforces, read without loading anything. */
+struct kg_status {
+	struct kg_agent_state agent;
+	bool agent_running;
+	bool layout_known;   /* pinned by this build's layout */
+	uint32_t active_generation;
+	struct kg_counters counters;
+	uint64_t lost_while_away; /* dropped since the last agent reported */
+	uint64_t away_ns;         /* no agent: since the last one's last poll */
+	int links;                /* pinned LSM links */
+	bool self_protection;     /* the guard is armed */
+};
+/* -ENOENT: nothing pinned (not enforcing unless an agent runs unpinned). */
+int kg_loader_status(struct kg_status *out);
 
 #endif /* KEYGATE_LOADER_H */

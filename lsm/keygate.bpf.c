@@ -59,6 +59,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "keygate_abi.h"
+#include "persist.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -1410,3 +1411,5 @@ int BPF_PROG(keygate_path_chroot, const struct path *path, int ret)
 {
 	return path_may_change(ret);
 }
+
+#include "guard.bpf.h"

@@ -57,6 +57,15 @@ enum kg_op {
 	KG_OP_KEXEC = 7,         /* kernel_read_file READING_KEXEC_IMAGE and
 				  * READING_KEXEC_INITRAMFS, kernel_load_data LOADING_KEXEC_IMAGE */
 	KG_OP_COUNT = 8,
+	/* Self-protection (lsm/guard.bpf.h): attempts on keygate's own
+	 * objects by a task that is not keygate. No rule covers them. */
+	KG_OP_GUARD_MAP = 16,    /* bpf_map: an fd of one of keygate's maps */
+	KG_OP_GUARD_LINK = 17,   /* bpf: BPF_LINK_DETACH/UPDATE of a keygate link,
+				  * or inode_permission on its pinned file */
+	KG_OP_GUARD_PIN = 18,    /* inode_unlink/rename/rmdir in KG_PIN_DIR */
+	KG_OP_GUARD_PTRACE = 19, /* ptrace_access_check on the agent (ptrace,
+				  * /proc/PID/mem, pidfd_getfd) */
+	KG_OP_GUARD_END = 20,
 };
 
 enum kg_requirement {
@@ -119,7 +128,8 @@ enum kg_reason {
 	KG_REASON_INTERNAL_ERROR = 14,   /* xattr/path/storage error: fail closed */
 	KG_REASON_UNKNOWN_READ = 15,     /* kernel read/load id keygate does not know */
 	KG_REASON_OVERLAY = 16,          /* signature required, file on overlayfs */
-	KG_REASON_COUNT = 17,
+	KG_REASON_SELF_PROTECTION = 17,  /* keygate's objects, not keygate: -EPERM */
+	KG_REASON_COUNT = 18,
 };
 
 /* kg_rule.flags */
@@ -227,5 +237,74 @@ struct kg_counters {
 	__u64 cache_hits;
 	__u64 verifications;
 };
+
+/*
+ * Pinned state (lsm/persist.bpf.h, agent/pin.c): keygate's maps and LSM
+ * links live under KG_PIN_DIR, so enforcement outlives the agent:
+ *   KG_PIN_DIR/state        the agent_state map (one struct kg_agent_state)
+ *   KG_PIN_DIR/maps/NAME    every map but read-only data
+ *   KG_PIN_DIR/links/NAME   one BPF link per LSM program
+ * A starting agent adopts the directory when agent_state's `layout` equals
+ * the one it computes from its own maps, else it attaches its own programs
+ * and maps before releasing the old ones. `keygate stop` removes it.
+ */
+#define KG_PIN_DIR "/sys/fs/bpf/keygate"
+#define KG_POLICY_NAME_MAX 64
+
+/* Written by the agent only; the programs never read it. The first two
+ * fields never move, whatever the ABI version. */
+struct kg_agent_state {
+	__u32 abi;          /* KG_ABI_VERSION of the agent that pinned the state */
+	__u32 size;         /* sizeof(struct kg_agent_state) */
+	__u64 layout;       /* hash of every pinned map's name, type and sizes */
+	__u32 tgid;         /* enforcing agent; 0 when it exited */
+	__u32 generation;   /* generation the agent applied last */
+	__u64 start_time;   /* agent's start time (clock ticks since boot, /proc stat field 22) */
+	__u64 heartbeat_ns; /* CLOCK_BOOTTIME of the agent's last event poll */
+	__u64 applied_ns;   /* CLOCK_REALTIME when that generation took effect */
+	__u64 pinned_ns;    /* CLOCK_REALTIME when the state was first pinned */
+	__u64 policy_version;
+	__u64 drops_reported; /* counters.events_dropped already reported by an agent */
+	__u64 adoptions;    /* agents that took over this state */
+	__u8 digest[KG_POLICY_DIGEST_LEN];
+	char policy_name[KG_POLICY_NAME_MAX];
+};
+
+/*
+ * Self-protection (lsm/guard.bpf.h). The agent asks to be guarded by
+ * writing its tgid into request_tgid; the next bpf() call it makes arms
+ * the guard, recording (in the programs, from the task itself) its tgid,
+ * start time and executable inode. From then on only tasks running that
+ * executable (the agent, `keygate stop`, `keygate status`, the next agent)
+ * or `next_ino` (the binary that replaced it, recorded by an agent exiting
+ * gracefully after an upgrade) may open keygate's maps, detach or update
+ * its links, open, unlink or rename its pins; nobody but the agent's own
+ * tasks may ptrace it. Denials are -EPERM with a KG_OP_GUARD_* event.
+ */
+struct kg_guard {
+	__u32 request_tgid; /* written by the agent to arm */
+	__u32 armed;        /* set by the programs */
+	__u32 agent_tgid;
+	__u32 reserved;
+	__u64 agent_start_ns; /* task->group_leader->start_time */
+	__u64 exe_dev;        /* kernel dev_t of the agent's executable */
+	__u64 exe_ino;
+	__u64 next_dev;
+	__u64 next_ino;       /* 0: none */
+};
+
+/* guarded_inodes: pinned objects and directories under KG_PIN_DIR. */
+struct kg_guarded_inode {
+	__u64 dev; /* kernel dev_t: major << 20 | minor */
+	__u64 ino;
+};
+
+enum kg_guarded_kind {
+	KG_GUARDED_DIR = 1, /* KG_PIN_DIR and its subdirectories */
+	KG_GUARDED_MAP = 2, /* a pinned map (opening it hits bpf_map) */
+	KG_GUARDED_LINK = 3, /* a pinned link: opening it is refused too */
+};
+
+#define KG_GUARDED_MAX 128
 
 #endif /* KEYGATE_ABI_H */

@@ -96,6 +96,7 @@ struct file {
 	struct inode *f_inode;
 	fmode_t f_mode;
 	unsigned int f_flags;
+	void *private_data;
 };
 
 struct linux_binprm {
@@ -111,16 +112,43 @@ struct fs_struct {
 	struct path root;
 };
 
+struct mm_struct {
+	struct file *exe_file;
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct bpf_link {
+	__u32 id;
+};
+
 struct task_struct {
 	pid_t pid;
 	pid_t tgid;
 	struct fs_struct *fs;
+	__u64 start_time;
+	struct task_struct *group_leader;
+	struct mm_struct *mm;
+	struct files_struct *files;
 };
 
 /* Only for the offset of name (bpf_core_field_offset). */
 struct module {
 	char name[56];
 };
+
+struct bpf_map {
+	__u32 id;
+};
+
+union bpf_attr;
 
 #pragma clang attribute pop
 

@@ -20,3 +20,7 @@ _Static_assert(sizeof(struct kg_event) == offsetof(struct kg_event, module) + KG
 	       "kg_event layout");
 _Static_assert(KG_MAX_ANCHORS <= 64, "rule anchor sets are a 64-bit mask");
 _Static_assert(KG_PATH_MAX < KG_PATH_KEY_BYTES, "path keys keep a NUL");
+_Static_assert(sizeof(struct kg_agent_state) == 112 + KG_POLICY_NAME_MAX, "kg_agent_state layout");
+_Static_assert(offsetof(struct kg_agent_state, layout) == 8, "kg_agent_state marker stays first");
+_Static_assert(sizeof(struct kg_guard) == 56, "kg_guard layout");
+_Static_assert(sizeof(struct kg_guarded_inode) == 16, "kg_guarded_inode layout");

@@ -22,8 +22,18 @@ static const char *const op_names[KG_OP_COUNT] = {
 	[KG_OP_KEXEC] = "kexec",
 };
 
+/* Self-protection events; never a rule's operation. */
+static const char *const guard_op_names[KG_OP_GUARD_END - KG_OP_GUARD_MAP] = {
+	[KG_OP_GUARD_MAP - KG_OP_GUARD_MAP] = "guard_map",
+	[KG_OP_GUARD_LINK - KG_OP_GUARD_MAP] = "guard_link",
+	[KG_OP_GUARD_PIN - KG_OP_GUARD_MAP] = "guard_pin",
+	[KG_OP_GUARD_PTRACE - KG_OP_GUARD_MAP] = "guard_ptrace",
+};
+
 const char *kg_op_name(uint32_t op)
 {
+	if (op >= KG_OP_GUARD_MAP && op < KG_OP_GUARD_END)
+		return guard_op_names[op - KG_OP_GUARD_MAP];
 	return op < KG_OP_COUNT ? op_names[op] : NULL;
 }
 
@@ -31,6 +41,9 @@ int kg_op_from_name(const char *name)
 {
 	for (int op = 0; op < KG_OP_COUNT; op++)
 		if (strcmp(op_names[op], name) == 0)
+			return op;
+	for (int op = KG_OP_GUARD_MAP; op < KG_OP_GUARD_END; op++)
+		if (strcmp(guard_op_names[op - KG_OP_GUARD_MAP], name) == 0)
 			return op;
 	return -EINVAL;
 }
@@ -64,6 +77,7 @@ static const char *const reason_names[KG_REASON_COUNT] = {
 	[KG_REASON_INTERNAL_ERROR] = "internal-error",
 	[KG_REASON_UNKNOWN_READ] = "unknown-read",
 	[KG_REASON_OVERLAY] = "overlay",
+	[KG_REASON_SELF_PROTECTION] = "self-protection",
 };
 
 const char *kg_reason_name(uint32_t reason)

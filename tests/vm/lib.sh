@@ -127,7 +127,8 @@ kg_start_agent() {
 	kg_log "agent (pid $KG_AGENT_PID) enforcing after $KG_START_SECONDS s"
 }
 
-# kg_stop_agent: SIGTERM, then waits up to 10 s; sets KG_AGENT_STATUS.
+# kg_stop_agent: SIGTERM, then waits up to 10 s; sets KG_AGENT_STATUS; then
+# ends enforcement (kg_end_enforcement).
 kg_stop_agent() {
 	[ -n "$KG_AGENT_PID" ] || return 0
 	kill -TERM "$KG_AGENT_PID" 2>/dev/null
@@ -148,6 +149,21 @@ kg_stop_agent() {
 	KG_AGENT_PID=
 	: >"$KG_OUT/agent.pid"
 	kg_log "agent stopped, exit status $KG_AGENT_STATUS"
+	kg_end_enforcement
+}
+
+# kg_end_enforcement [KEYGATE]: `keygate stop` (with /usr/sbin/keygate or
+# KEYGATE), so that the pinned state an agent leaves behind (keygate(8),
+# PERSISTENCE) does not reach the next scenario; fails if a keygate program
+# is still loaded afterwards.
+kg_end_enforcement() {
+	"${1:-/usr/sbin/keygate}" stop >"$KG_OUT/stop.out" 2>&1 ||
+		{ cat "$KG_OUT/stop.out"; kg_fail "keygate stop failed"; }
+	if kg_bpf_prog_names | grep -q '^keygate_'; then
+		bpftool prog show
+		bpftool link show
+		kg_fail "keygate programs loaded after keygate stop"
+	fi
 }
 
 # The agent's JSON decisions (`keygate -j run`): one line each in
@@ -226,4 +242,4 @@ kg_bpf_prog_names() {
 	bpftool prog show | sed -n 's/^[0-9]*: [a-z_]*  name \([^ ]*\) .*/\1/p'
 }
 
-trap 'kg_stop_agent >/dev/null 2>&1' EXIT
+trap 'kg_stop_agent >/dev/null 2>&1; kg_end_enforcement >/dev/null 2>&1' EXIT

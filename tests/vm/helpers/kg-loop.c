@@ -3,13 +3,16 @@
  * kg-loop.c - timed loops for the benchmark and the reload scenario:
  *   kg-loop open N FILE...   N rounds of open(O_RDONLY)+close over the files
  *   kg-loop exec N FILE...   N rounds of fork+execve+wait over the files
- *   kg-loop exec-until STOPFILE FILE   exec FILE until STOPFILE exists
+ *   kg-loop exec-until STOPFILE FILE [PAUSE_MS]   exec FILE until STOPFILE
+ *       exists, pausing PAUSE_MS between execs (leaves CPU to an agent
+ *       starting meanwhile under single-threaded TCG)
  * Prints "ops=N failed=M ns_per_op=T"; a failed exec is a child that did
  * not exit 0 (keygate's EPERM surfaces as exit 126 from the child).
  */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kg_helper.h"
@@ -65,8 +68,9 @@ static int loop(int (*op)(const char *), unsigned long rounds, char **files, int
 	return failed ? KG_HELPER_OP_FAILED : KG_HELPER_OK;
 }
 
-static int exec_until(const char *stop_file, const char *path)
+static int exec_until(const char *stop_file, const char *path, unsigned long pause_ms)
 {
+	struct timespec pause = { pause_ms / 1000, (pause_ms % 1000) * 1000000 };
 	unsigned long ops = 0, failed = 0;
 	uint64_t start = kg_now_ns();
 
@@ -74,6 +78,8 @@ static int exec_until(const char *stop_file, const char *path)
 		if (run_once(path) != 0)
 			failed++;
 		ops++;
+		if (pause_ms)
+			nanosleep(&pause, NULL);
 	}
 	report(ops, failed, kg_now_ns() - start);
 	return failed ? KG_HELPER_OP_FAILED : KG_HELPER_OK;
@@ -85,8 +91,9 @@ int main(int argc, char **argv)
 		return loop(open_once, strtoul(argv[2], NULL, 10), argv + 3, argc - 3);
 	if (argc >= 4 && strcmp(argv[1], "exec") == 0)
 		return loop(run_once, strtoul(argv[2], NULL, 10), argv + 3, argc - 3);
-	if (argc == 4 && strcmp(argv[1], "exec-until") == 0)
-		return exec_until(argv[2], argv[3]);
-	fprintf(stderr, "usage: kg-loop {open N FILE... | exec N FILE... | exec-until STOPFILE FILE}\n");
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "exec-until") == 0)
+		return exec_until(argv[2], argv[3], argc == 5 ? strtoul(argv[4], NULL, 10) : 0);
+	fprintf(stderr, "usage: kg-loop {open N FILE... | exec N FILE... | "
+		"exec-until STOPFILE FILE [PAUSE_MS]}\n");
 	return KG_HELPER_USAGE;
 }

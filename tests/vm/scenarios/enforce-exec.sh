@@ -41,6 +41,6 @@ kg_stop_agent
 for r in not-verity no-signature unknown-signer bad-signature revoked malformed-signature; do
 	kg_expect_logged op=exec verdict=deny reason=$r rule=apps
 done
-# Enforcement ends with the agent.
+# Enforcement ends with `keygate stop` (kg_stop_agent).
 kge_expect ok kg-exec "$bin/not-verity"
 kg_pass

@@ -2,7 +2,8 @@
 # enforce-reload: SIGHUP swaps the policy under a running loop of execs,
 # and no exec is decided by neither policy: every exec succeeds and yields
 # exactly one decision, from rule gen-a or gen-b. An invalid policy keeps
-# the old one in force. When the agent exits, none of its programs stay.
+# the old one in force. Once the agent exits and `keygate stop` ran (kg_stop_agent),
+# none of its programs stay.
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 command -v bpftool >/dev/null || kg_fail "bpftool is not in the guest"

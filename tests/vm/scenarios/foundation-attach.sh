@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 # foundation-attach: keygate's BPF object loads, its LSM programs attach
 # (counted with bpftool, and the count matches what the agent reports), and
-# everything is gone once the agent exits.
+# everything is gone once the agent exits and `keygate stop` ran (kg_stop_agent).
 # kg-timeout: 240
 
 # Ids of loaded programs whose name starts with keygate_.

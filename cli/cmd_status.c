@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * cmd_status.c - `keygate status`: what is in force, read from the pinned
+ * state (KG_PIN_DIR) with or without a running agent: policy, generation
+ * and since when, the agent or how long none ran, decision counters,
+ * events lost while no agent ran, self-protection.
+ * Exit status: 0 enforcing; 1 nothing pinned, or the state is unreadable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "loader.h"
+
+static void format_realtime(char *buf, size_t size, uint64_t ns)
+{
+	time_t secs = ns / 1000000000ull;
+	struct tm tm;
+
+	if (!ns || !gmtime_r(&secs, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "unknown");
+}
+
+static void print_human(const struct kg_status *st)
+{
+	const struct kg_agent_state *ag = &st->agent;
+	char digest[2 * KG_POLICY_DIGEST_LEN + 1], since[32], pinned[32];
+
+	kg_hex_encode(digest, ag->digest, KG_POLICY_DIGEST_LEN);
+	format_realtime(since, sizeof(since), ag->applied_ns);
+	format_realtime(pinned, sizeof(pinned), ag->pinned_ns);
+	printf("enforcing:        %s (%d programs pinned at %s since %s)\n",
+	       st->links > 0 ? "yes" : "no", st->links > 0 ? st->links : 0, KG_PIN_DIR, pinned);
+	printf("policy:           %s version %llu\n", ag->policy_name,
+	       (unsigned long long)ag->policy_version);
+	printf("digest:           %s\n", digest);
+	if (st->layout_known)
+		printf("generation:       %u (applied %s)\n", st->active_generation, since);
+	else
+		printf("generation:       %u as last applied (%s); pinned by another keygate "
+		       "version (ABI %u), counters not readable by this one\n", ag->generation,
+		       since, ag->abi);
+	if (st->agent_running)
+		printf("agent:            pid %u\n", ag->tgid);
+	else
+		printf("agent:            none (for %.1f s)\n", st->away_ns / 1e9);
+	if (st->layout_known) {
+		printf("decisions:        %llu allowed, %llu denied, %llu audited\n",
+		       (unsigned long long)st->counters.decisions[KG_VERDICT_ALLOW],
+		       (unsigned long long)st->counters.decisions[KG_VERDICT_DENY],
+		       (unsigned long long)st->counters.decisions[KG_VERDICT_AUDIT]);
+		printf("events lost:      %llu in total, %llu not yet reported by an agent\n",
+		       (unsigned long long)st->counters.events_dropped,
+		       (unsigned long long)st->lost_while_away);
+	}
+	printf("agents adopted:   %llu\n", (unsigned long long)ag->adoptions);
+	printf("self-protection:  %s\n", st->self_protection ? "on" : "off");
+}
+
+static void print_json(const struct kg_status *st)
+{
+	const struct kg_agent_state *ag = &st->agent;
+	char since[32];
+	struct json_writer w;
+
+	json_init(&w, stdout, cli.pretty);
+	json_object_begin(&w);
+	json_kv_bool(&w, "enforcing", st->links > 0);
+	json_kv_string(&w, "pin_dir", KG_PIN_DIR);
+	json_kv_int(&w, "links", st->links > 0 ? st->links : 0);
+	json_kv_uint(&w, "abi", ag->abi);
+	json_kv_bool(&w, "layout_known", st->layout_known);
+	json_key(&w, "policy");
+	json_object_begin(&w);
+	json_kv_string(&w, "name", ag->policy_name);
+	json_kv_uint(&w, "version", ag->policy_version);
+	json_kv_hex(&w, "digest", ag->digest, KG_POLICY_DIGEST_LEN);
+	json_object_end(&w);
+	json_kv_uint(&w, "generation", st->layout_known ? st->active_generation : ag->generation);
+	format_realtime(since, sizeof(since), ag->applied_ns);
+	json_kv_string(&w, "since", since);
+	format_realtime(since, sizeof(since), ag->pinned_ns);
+	json_kv_string(&w, "pinned_since", since);
+	json_key(&w, "agent_pid");
+	if (st->agent_running)
+		json_uint(&w, ag->tgid);
+	else
+		json_null(&w);
+	json_kv_uint(&w, "no_agent_ms", st->agent_running ? 0 : st->away_ns / 1000000);
+	json_kv_uint(&w, "adoptions", ag->adoptions);
+	if (st->layout_known) {
+		json_key(&w, "decisions");
+		json_object_begin(&w);
+		json_kv_uint(&w, "allow", st->counters.decisions[KG_VERDICT_ALLOW]);
+		json_kv_uint(&w, "deny", st->counters.decisions[KG_VERDICT_DENY]);
+		json_kv_uint(&w, "audit", st->counters.decisions[KG_VERDICT_AUDIT]);
+		json_object_end(&w);
+		json_kv_uint(&w, "events_lost", st->counters.events_dropped);
+		json_kv_uint(&w, "events_lost_unreported", st->lost_while_away);
+	}
+	json_kv_bool(&w, "self_protection", st->self_protection);
+	json_object_end(&w);
+	fputc('\n', stdout);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct kg_status st;
+	int err;
+
+	(void)argv;
+	if (argc > 1) {
+		cli_error("status: takes no arguments");
+		return KG_EXIT_USAGE;
+	}
+	err = kg_loader_status(&st);
+	if (err == -ENOENT) {
+		if (cli.json)
+			printf("{\"enforcing\":false,\"pin_dir\":\"%s\"}\n", KG_PIN_DIR);
+		else
+			printf("enforcing:        no (nothing pinned at %s)\n", KG_PIN_DIR);
+		return KG_EXIT_FAILURE;
+	}
+	if (err) {
+		cli_error("status: reading the pinned state at %s failed: %s", KG_PIN_DIR,
+			  strerror(-err));
+		return KG_EXIT_FAILURE;
+	}
+	if (cli.json)
+		print_json(&st);
+	else
+		print_human(&st);
+	return KG_EXIT_OK;
+}
