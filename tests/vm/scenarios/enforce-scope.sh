@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# kg-timeout: 420
+# enforce-scope: a scope is bound to the file, not to the caller's view.
+# An unprivileged user (uid 1000, user namespaces enabled) tries to move an
+# unsigned program out of a `signed` scope (/tmp/, signed/) or into an
+# `allow` sub-scope (signed/plugins/) with a bind mount, a chroot and
+# pivot_root; root tries a chroot. Each attack first runs without keygate
+# (the control: it works), then under the policy: EPERM and a deny event
+# of the covering rule. Under the same mixed-mode policy (global audit,
+# enforcing rules): a path longer than PATH_MAX is decided by its rule, a
+# file nested deeper than KG_SCOPE_DEPTH_MAX (1024) and a file mapped
+# before the policy fail as the rule says (deny), not as the global mode.
+. /kg/scenarios/enforce-lib.sh
+kge_setup
+D=$KG_DATA
+U=1000
+P=$D/signed/plugins
+evil_in_jail=$P/evil # the path inside the jail and after pivot_root
+
+cp "$D/signed/home/evil" /tmp/evil && chmod 0755 /tmp/evil || kg_fail "copy to /tmp"
+
+# deep DIR N NAME: N nested directories NAME under DIR, with evil at the
+# bottom; prints nothing (runs in a subshell: the cwd stays).
+deep() {
+	(
+		cd "$1" || exit 1
+		_n=0
+		while [ "$_n" -lt "$2" ]; do
+			mkdir "$3" && cd "$3" || exit 1
+			_n=$((_n + 1))
+		done
+		cp "$D/signed/home/evil" evil
+	) || kg_fail "building $2 nested directories under $1"
+}
+# in_deep DIR N NAME RESULT: runs ./evil at the bottom of deep DIR N NAME.
+in_deep() {
+	(
+		cd "$1" || exit 1
+		_n=0
+		while [ "$_n" -lt "$2" ]; do
+			cd "$3" || exit 1
+			_n=$((_n + 1))
+		done
+		kge_expect "$4" kg-exec ./evil true
+	) || kg_fail "exec at depth $2 under $1 did not give $4"
+}
+long=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+deep "$D/signed/home" 60 "$long"   # about 4800 bytes: longer than PATH_MAX
+mkdir -p "$D/signed/home/deep"
+deep "$D/signed/home/deep" 1100 d  # deeper than KG_SCOPE_DEPTH_MAX
+
+# The attacks, as uid 1000 unless noted; RESULT is ok without keygate.
+attacks() {
+	_r=$1
+	kge_expect "$_r" kg-userns $U exec /tmp/evil true
+	kge_expect "$_r" kg-userns $U bind /tmp "$D/mnt" "$D/mnt/evil" true
+	kge_expect "$_r" kg-userns $U chroot /tmp /evil true
+	kge_expect "$_r" kg-userns $U exec "$D/signed/home/evil" true
+	kge_expect "$_r" kg-userns $U bind "$D/signed/home" "$P" "$P/evil" true
+	kge_expect "$_r" kg-userns $U chroot "$D/signed/home/jail" "$evil_in_jail" true
+	kge_expect "$_r" kg-userns $U pivot "$D/signed/home" jail "$evil_in_jail" true
+	kge_expect "$_r" kg-userns 0 chroot "$D/signed/home/jail" "$evil_in_jail" true
+	in_deep "$D/signed/home" 60 "$long" "$_r"
+}
+
+kg_log "controls: every attack works without keygate"
+attacks ok
+in_deep "$D/signed/home/deep" 1100 d ok
+kge_expect ok kg-mapexec mprotect "$D/signed/home/evil"
+# A read-only mapping made before the agent starts, made executable after.
+kg-mapexec premapped "$D/signed/home/evil" "$KG_OUT/go" >"$KG_OUT/premapped.out" 2>&1 &
+premapped_pid=$!
+kg_wait_for_line "$KG_OUT/premapped.out" '^mapped' 30 || kg_fail "premapped helper did not map"
+
+kge_start "$D/policy.yaml"
+touch "$KG_OUT/go"
+wait "$premapped_pid"
+grep -q '^result=errno:EPERM$' "$KG_OUT/premapped.out" || {
+	cat "$KG_OUT/premapped.out"
+	kg_fail "mprotect(PROT_EXEC) of a mapping made before the policy was not refused"
+}
+kg_expect_event op=mprotect_exec verdict=deny reason=internal-error error=ENODATA
+kg_log "pre-mapped file: mprotect refused (EPERM), deny internal-error ENODATA"
+
+kg_log "under keygate: every attack is refused by the rule of the file's real scope"
+attacks errno:EPERM
+[ "$(kg_count_events op=exec verdict=deny rule=tmp reason=not-verity)" -ge 3 ] ||
+	kg_fail "expected 3 denials by rule tmp"
+[ "$(kg_count_events op=exec verdict=deny rule=apps reason=not-verity)" -ge 6 ] ||
+	kg_fail "expected 6 denials by rule apps"
+kg_log "3 denials by rule tmp, 6 by rule apps (not-verity)"
+
+# Deeper than the walk goes: fails before the rule is known, and the
+# policy says deny for exec (the enforcing rules), whatever the global mode.
+in_deep "$D/signed/home/deep" 1100 d errno:EPERM
+kg_expect_event op=exec verdict=deny reason=internal-error error=ELOOP
+
+# What the scopes allow still runs: the signed app, the plugin in place.
+kge_expect ok kg-userns $U exec "$D/signed/app"
+kg_expect_event op=exec verdict=allow reason=verified rule=apps
+kge_expect ok kg-userns $U exec "$P/tool"
+kg_expect_event op=exec verdict=allow reason=allowed-by-rule rule=plugins
+# The allow scope follows its directory into any view of it.
+kge_expect ok kg-userns $U bind "$P" "$D/mnt" "$D/mnt/tool"
+
+kg_stop_agent
+[ "$KG_AGENT_STATUS" = 0 ] || kg_fail "agent exit status $KG_AGENT_STATUS after SIGTERM"
+kg_pass
