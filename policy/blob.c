@@ -12,7 +12,6 @@
  *           32  SHA-256 of the body = the policy digest
  *   body     str name, u64 version, u32 mode, str signature xattr,
  *            u32 ops_covered, u32 default_action[KG_OP_COUNT],
- *            u32 fail_action[KG_OP_COUNT],
  *            u32 n_anchors, per anchor: u32 kind, u32 flags, u64 id, str name,
  *              u32 source index, u32 line, u32 col, str keyring description,
  *              u32 n_certs, per certificate: u32 length + DER bytes,
@@ -116,8 +115,6 @@ static void put_body(struct buf *b, const struct kg_compiled_policy *p)
 	put_u32(b, p->config.ops_covered);
 	for (int op = 0; op < KG_OP_COUNT; op++)
 		put_u32(b, p->config.default_action[op]);
-	for (int op = 0; op < KG_OP_COUNT; op++)
-		put_u32(b, p->config.fail_action[op]);
 
 	put_u32(b, (uint32_t)p->n_anchors);
 	for (size_t i = 0; i < p->n_anchors; i++) {
