@@ -19,35 +19,11 @@ evil_in_jail=$P/evil # the path inside the jail and after pivot_root
 
 cp "$D/signed/home/evil" /tmp/evil && chmod 0755 /tmp/evil || kg_fail "copy to /tmp"
 
-# deep DIR N NAME: N nested directories NAME under DIR, with evil at the
-# bottom; prints nothing (runs in a subshell: the cwd stays).
-deep() {
-	(
-		cd "$1" || exit 1
-		_n=0
-		while [ "$_n" -lt "$2" ]; do
-			mkdir "$3" && cd "$3" || exit 1
-			_n=$((_n + 1))
-		done
-		cp "$D/signed/home/evil" evil
-	) || kg_fail "building $2 nested directories under $1"
-}
-# in_deep DIR N NAME RESULT: runs ./evil at the bottom of deep DIR N NAME.
-in_deep() {
-	(
-		cd "$1" || exit 1
-		_n=0
-		while [ "$_n" -lt "$2" ]; do
-			cd "$3" || exit 1
-			_n=$((_n + 1))
-		done
-		kge_expect "$4" kg-exec ./evil true
-	) || kg_fail "exec at depth $2 under $1 did not give $4"
-}
 long=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-deep "$D/signed/home" 60 "$long"   # about 4800 bytes: longer than PATH_MAX
-mkdir -p "$D/signed/home/deep"
-deep "$D/signed/home/deep" 1100 d  # deeper than KG_SCOPE_DEPTH_MAX
+# 60 directories of 79 bytes: a path of about 4800 bytes, past PATH_MAX.
+kge_expect ok kg-deep make "$D/signed/home" 60 "$long" "$D/signed/home/evil"
+# Deeper than the kernel's walk goes (KG_SCOPE_DEPTH_MAX).
+kge_expect ok kg-deep make "$D/signed/home" 1100 d "$D/signed/home/evil"
 
 # The attacks, as uid 1000 unless noted; RESULT is ok without keygate.
 attacks() {
@@ -60,12 +36,12 @@ attacks() {
 	kge_expect "$_r" kg-userns $U chroot "$D/signed/home/jail" "$evil_in_jail" true
 	kge_expect "$_r" kg-userns $U pivot "$D/signed/home" jail "$evil_in_jail" true
 	kge_expect "$_r" kg-userns 0 chroot "$D/signed/home/jail" "$evil_in_jail" true
-	in_deep "$D/signed/home" 60 "$long" "$_r"
+	kge_expect "$_r" kg-deep exec "$D/signed/home" 60 "$long" true
 }
 
 kg_log "controls: every attack works without keygate"
 attacks ok
-in_deep "$D/signed/home/deep" 1100 d ok
+kge_expect ok kg-deep exec "$D/signed/home" 1100 d true
 kge_expect ok kg-mapexec mprotect "$D/signed/home/evil"
 # A read-only mapping made before the agent starts, made executable after.
 kg-mapexec premapped "$D/signed/home/evil" "$KG_OUT/go" >"$KG_OUT/premapped.out" 2>&1 &
@@ -92,7 +68,7 @@ kg_log "3 denials by rule tmp, 6 by rule apps (not-verity)"
 
 # Deeper than the walk goes: fails before the rule is known, and the
 # policy says deny for exec (the enforcing rules), whatever the global mode.
-in_deep "$D/signed/home/deep" 1100 d errno:EPERM
+kge_expect errno:EPERM kg-deep exec "$D/signed/home" 1100 d true
 kg_expect_event op=exec verdict=deny reason=internal-error error=ELOOP
 
 # What the scopes allow still runs: the signed app, the plugin in place.
