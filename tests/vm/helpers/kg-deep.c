@@ -3,11 +3,14 @@
  * kg-deep.c - files deeper than a shell can reach (its cd builds the whole
  * path, which fails past PATH_MAX):
  *   kg-deep make DIR N NAME SRC     N nested directories NAME under DIR,
- *                                   SRC copied to the bottom as "prog" (0755)
- *   kg-deep exec DIR N NAME [ARG...]  execve("./prog") from the bottom;
- *                                   result as kg-exec reports it
+ *                                   SRC copied to the bottom under its own
+ *                                   name (0755)
+ *   kg-deep exec DIR N NAME PROG [ARG...]
+ *                                   execve("./PROG") from the bottom, argv[0]
+ *                                   PROG; result as kg-exec reports it
  */
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,13 +41,14 @@ static int descend(const char *dir, long n, const char *name, int create)
 
 static int copy_to(int dirfd, const char *src)
 {
-	char buf[65536];
+	char buf[65536], name[4096];
 	int in = open(src, O_RDONLY | O_CLOEXEC), out;
 	ssize_t got;
 
 	if (in < 0)
 		return errno;
-	out = openat(dirfd, "prog", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	snprintf(name, sizeof(name), "%s", src);
+	out = openat(dirfd, basename(name), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	if (out < 0) {
 		close(in);
 		return errno;
@@ -58,6 +62,8 @@ static int copy_to(int dirfd, const char *src)
 
 static int run_here(char **argv)
 {
+	char path[4096];
+
 	int pipefd[2], child_errno = 0, status;
 	ssize_t got;
 	pid_t pid;
@@ -70,7 +76,8 @@ static int run_here(char **argv)
 		return kg_setup_error("prog", "fork", errno);
 	if (pid == 0) {
 		close(pipefd[0]);
-		execve("./prog", argv, environ);
+		snprintf(path, sizeof(path), "./%s", argv[0]);
+		execve(path, argv, environ);
 		child_errno = errno;
 		if (write(pipefd[1], &child_errno, sizeof(child_errno)) != sizeof(child_errno))
 			_exit(127);
@@ -94,9 +101,12 @@ int main(int argc, char **argv)
 	int create, fd, err;
 	long n;
 
-	if (argc < 5 || (strcmp(argv[1], "make") && strcmp(argv[1], "exec")) ||
-	    (!strcmp(argv[1], "make") && argc != 6)) {
-		fprintf(stderr, "usage: kg-deep make DIR N NAME SRC | exec DIR N NAME [ARG...]\n");
+	if (argc != 6 && (argc < 6 || strcmp(argv[1], "exec"))) {
+		fprintf(stderr, "usage: kg-deep make DIR N NAME SRC | exec DIR N NAME PROG [ARG...]\n");
+		return KG_HELPER_USAGE;
+	}
+	if (strcmp(argv[1], "make") && strcmp(argv[1], "exec")) {
+		fprintf(stderr, "kg-deep: unknown action %s\n", argv[1]);
 		return KG_HELPER_USAGE;
 	}
 	create = !strcmp(argv[1], "make");
@@ -110,6 +120,5 @@ int main(int argc, char **argv)
 	}
 	if (fchdir(fd))
 		return kg_setup_error(argv[2], "fchdir", errno);
-	argv[4] = "prog";
-	return run_here(argv + 4);
+	return run_here(argv + 5);
 }

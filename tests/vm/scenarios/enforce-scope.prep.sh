@@ -3,7 +3,7 @@
 # enforce-scope (host side): a mixed-mode policy (global audit, enforcing
 # rules) with a `signed` scope signed/ holding an `allow` sub-scope
 # signed/plugins/, a user's home (uid 1000) inside signed/ with an unsigned
-# static busybox (evil) and a jail that recreates the plugins path, and a
+# static busybox (the program of every attack) and a jail that recreates the plugins path, and a
 # `signed` rule for /tmp/.
 . "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
 
@@ -14,8 +14,8 @@ busybox_bin=$(command -v busybox)
 kg_prep_variant "$true_bin" signed/app scope-app
 kg_prep_sign signed/app org
 kg_prep_variant "$true_bin" signed/plugins/tool scope-plugin
-kg_prep_copy "$busybox_bin" signed/home/evil
-kg_prep_copy "$busybox_bin" "signed/home/jail$KG_GUEST_DATA/signed/plugins/evil"
+kg_prep_copy "$busybox_bin" signed/home/busybox
+kg_prep_copy "$busybox_bin" "signed/home/jail$KG_GUEST_DATA/signed/plugins/busybox"
 mkdir -p "$KG_STAGE/mnt"
 chown -R 1000:1000 "$KG_STAGE/signed/home"
 

@@ -15,36 +15,36 @@ kge_setup
 D=$KG_DATA
 U=1000
 P=$D/signed/plugins
-evil_in_jail=$P/evil # the path inside the jail and after pivot_root
+evil_in_jail=$P/busybox # the path inside the jail and after pivot_root
 
-cp "$D/signed/home/evil" /tmp/evil && chmod 0755 /tmp/evil || kg_fail "copy to /tmp"
+cp "$D/signed/home/busybox" /tmp/busybox && chmod 0755 /tmp/busybox || kg_fail "copy to /tmp"
 
 long=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 # 60 directories of 79 bytes: a path of about 4800 bytes, past PATH_MAX.
-kge_expect ok kg-deep make "$D/signed/home" 60 "$long" "$D/signed/home/evil"
+kge_expect ok kg-deep make "$D/signed/home" 60 "$long" "$D/signed/home/busybox"
 # Deeper than the kernel's walk goes (KG_SCOPE_DEPTH_MAX).
-kge_expect ok kg-deep make "$D/signed/home" 1100 d "$D/signed/home/evil"
+kge_expect ok kg-deep make "$D/signed/home" 1100 d "$D/signed/home/busybox"
 
 # The attacks, as uid 1000 unless noted; RESULT is ok without keygate.
 attacks() {
 	_r=$1
-	kge_expect "$_r" kg-userns $U exec /tmp/evil true
-	kge_expect "$_r" kg-userns $U bind /tmp "$D/mnt" "$D/mnt/evil" true
-	kge_expect "$_r" kg-userns $U chroot /tmp /evil true
-	kge_expect "$_r" kg-userns $U exec "$D/signed/home/evil" true
-	kge_expect "$_r" kg-userns $U bind "$D/signed/home" "$P" "$P/evil" true
+	kge_expect "$_r" kg-userns $U exec /tmp/busybox true
+	kge_expect "$_r" kg-userns $U bind /tmp "$D/mnt" "$D/mnt/busybox" true
+	kge_expect "$_r" kg-userns $U chroot /tmp /busybox true
+	kge_expect "$_r" kg-userns $U exec "$D/signed/home/busybox" true
+	kge_expect "$_r" kg-userns $U bind "$D/signed/home" "$P" "$P/busybox" true
 	kge_expect "$_r" kg-userns $U chroot "$D/signed/home/jail" "$evil_in_jail" true
 	kge_expect "$_r" kg-userns $U pivot "$D/signed/home" jail "$evil_in_jail" true
 	kge_expect "$_r" kg-userns 0 chroot "$D/signed/home/jail" "$evil_in_jail" true
-	kge_expect "$_r" kg-deep exec "$D/signed/home" 60 "$long" true
+	kge_expect "$_r" kg-deep exec "$D/signed/home" 60 "$long" busybox true
 }
 
 kg_log "controls: every attack works without keygate"
 attacks ok
-kge_expect ok kg-deep exec "$D/signed/home" 1100 d true
-kge_expect ok kg-mapexec mprotect "$D/signed/home/evil"
+kge_expect ok kg-deep exec "$D/signed/home" 1100 d busybox true
+kge_expect ok kg-mapexec mprotect "$D/signed/home/busybox"
 # A read-only mapping made before the agent starts, made executable after.
-kg-mapexec premapped "$D/signed/home/evil" "$KG_OUT/go" >"$KG_OUT/premapped.out" 2>&1 &
+kg-mapexec premapped "$D/signed/home/busybox" "$KG_OUT/go" >"$KG_OUT/premapped.out" 2>&1 &
 premapped_pid=$!
 kg_wait_for_line "$KG_OUT/premapped.out" '^mapped' 30 || kg_fail "premapped helper did not map"
 
@@ -68,7 +68,7 @@ kg_log "3 denials by rule tmp, 6 by rule apps (not-verity)"
 
 # Deeper than the walk goes: fails before the rule is known, and the
 # policy says deny for exec (the enforcing rules), whatever the global mode.
-kge_expect errno:EPERM kg-deep exec "$D/signed/home" 1100 d true
+kge_expect errno:EPERM kg-deep exec "$D/signed/home" 1100 d busybox true
 kg_expect_event op=exec verdict=deny reason=internal-error error=ELOOP
 
 # What the scopes allow still runs: the signed app, the plugin in place.
