@@ -17,6 +17,14 @@ U=1000
 P=$D/signed/plugins
 evil_in_jail=$P/busybox # the path inside the jail and after pivot_root
 
+# Debian enables unprivileged user namespaces on an installed system; make
+# sure the guest does too, and say what it had.
+userns=/proc/sys/kernel/unprivileged_userns_clone
+if [ -e "$userns" ]; then
+	kg_log "$userns was $(cat "$userns"); max_user_namespaces $(cat /proc/sys/user/max_user_namespaces)"
+	echo 1 >"$userns" || kg_fail "cannot enable unprivileged user namespaces"
+fi
+
 cp "$D/signed/home/busybox" /tmp/busybox && chmod 0755 /tmp/busybox || kg_fail "copy to /tmp"
 
 long=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
