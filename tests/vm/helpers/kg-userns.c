@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +47,10 @@ static int write_file(const char *path, const char *text)
 static int drop_to(uid_t uid)
 {
 	if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		return errno;
+	/* Changing uid made the process non-dumpable, which leaves its
+	 * /proc/self files to root: the user could not write its id maps. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
 		return errno;
 	return 0;
 }
@@ -132,19 +137,19 @@ int main(int argc, char **argv)
 		first = 3;
 	} else if (strcmp(action, "bind") == 0 && argc >= 6) {
 		if (uid && (err = enter_namespaces(uid)))
-			return kg_setup_error("namespaces", "unshare", err);
+			return kg_setup_error("user and mount namespace", "enter", err);
 		if (mount(argv[3], argv[4], NULL, MS_BIND | MS_REC, NULL))
 			return kg_setup_error(argv[4], "bind mount", errno);
 		first = 5;
 	} else if (strcmp(action, "chroot") == 0 && argc >= 5) {
 		if (uid && (err = enter_namespaces(uid)))
-			return kg_setup_error("namespaces", "unshare", err);
+			return kg_setup_error("user and mount namespace", "enter", err);
 		if (chroot(argv[3]) || chdir("/"))
 			return kg_setup_error(argv[3], "chroot", errno);
 		first = 4;
 	} else if (strcmp(action, "pivot") == 0 && argc >= 6) {
 		if (uid && (err = enter_namespaces(uid)))
-			return kg_setup_error("namespaces", "unshare", err);
+			return kg_setup_error("user and mount namespace", "enter", err);
 		if ((err = pivot(argv[3], argv[4])))
 			return kg_setup_error(argv[3], "pivot_root", err);
 		first = 5;
