@@ -12,7 +12,9 @@ kg-memfd exec "$src" >"$KG_OUT/memfd.out" 2>&1 || kg_fail "memfd exec fails with
 grep -qF "memfd_path=$memfd" "$KG_OUT/memfd.out" || kg_fail "memfd path is not '$memfd': $(cat "$KG_OUT/memfd.out")"
 
 kge_start "$KG_DATA/named.yaml"
-kge_expect ok kg-memfd exec "$src"
+# Exec replaces the helper with kg-true: success is its exit status 0.
+kg-memfd exec "$src" >"$KG_OUT/memfd.out" 2>&1 ||
+	kg_fail "memfd exec refused by a rule naming its d_path: $(cat "$KG_OUT/memfd.out")"
 kge_expect ok kg-memfd mmap "$src"
 kg_expect_no_event rule=no-memfd-exec
 kg_stop_agent
