@@ -1026,8 +1026,11 @@ int BPF_PROG(keygate_file_open, struct file *file, int ret)
 {
 	if (ret)
 		return earlier_verdict(ret);
-	/* Exec opens are decided by keygate_bprm_check_security. */
-	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC))
+	/* Exec opens are decided by keygate_bprm_check_security. The open
+	 * flag __FMODE_EXEC marks them (not settable from open(2)); f_mode
+	 * may not carry FMODE_EXEC yet when the hook runs. */
+	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC) ||
+	    (file->f_flags & __FMODE_EXEC))
 		return 0;
 	return decide_file(file, KG_OP_OPEN_READ, false);
 }

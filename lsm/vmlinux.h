@@ -204,6 +204,7 @@ enum kernel_load_data_id {
 #define VM_EXEC 0x4
 #define FMODE_READ 0x1
 #define FMODE_EXEC 0x20
+#define __FMODE_EXEC 0x20 /* in f_flags: opened by execve or uselib */
 #define EPERM 1
 #define ENOENT 2
 #define ENOMEM 12
