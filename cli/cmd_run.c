@@ -13,27 +13,40 @@
  * KG_RELOAD_REQUEST) is answered with the reload's outcome.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
 #include "keyrings.h"
+#include "keystate.h"
 #include "loader.h"
 #include "notify.h"
 #include "probe.h"
+#include "scopes.h"
 
 #define POLL_TIMEOUT_MS 100
+/* How often anchor keyrings are checked for changes: the longest a
+ * verdict cached against a changed or revoked keyring still counts. */
+#define KEYSTATE_INTERVAL_MS 1000
+/* How often scopes are bound again without a mount change: the longest
+ * a scope directory created, or replaced, after the load goes unbound. */
+#define RESCAN_INTERVAL_MS 5000
 
 /* A policy in force (or just replaced) with the keyrings made for it. */
 struct active_policy {
 	struct kg_compiled_policy *policy;
 	struct kg_keyrings keyrings;
+	struct kg_scope_set scopes;
+	struct kg_keystate keys;
 	uint32_t generation;
 };
 
@@ -51,6 +64,8 @@ struct agent {
 	uint32_t adopted_generation;
 	bool adopted_same_policy;
 	uint64_t drops_reported;
+	int mountinfo_fd; /* POLLPRI when this mount namespace changes */
+	uint64_t next_keystate_ms, next_rescan_ms;
 	char host[256];
 	/* What the kernel offers, probed at start; a reload is checked against it. */
 	struct kg_probe_report probe;
@@ -149,6 +164,7 @@ static int check_kernel(struct agent *a, const struct kg_compiled_policy *p, cha
 
 static void active_policy_free(struct active_policy *ap)
 {
+	kg_scopes_free(&ap->scopes);
 	kg_keyrings_release(&ap->keyrings);
 	kg_policy_free(ap->policy);
 	memset(ap, 0, sizeof(*ap));
@@ -212,6 +228,87 @@ static void notify_ready(const struct agent *a, const char *prefix)
 	kg_notify_ready(status);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Scopes of a policy that bind to nothing yet, and with -d what bound. */
+static void report_scopes(const struct active_policy *ap)
+{
+	if (ap->scopes.n_unresolved)
+		fprintf(stderr,
+			"keygate: %zu scope(s) of policy %s do not exist (e.g. %s); the enclosing "
+			"scope decides there until they do (checked every %d s and on mount changes)\n",
+			ap->scopes.n_unresolved, ap->policy->name, ap->scopes.first_unresolved,
+			RESCAN_INTERVAL_MS / 1000);
+	if (cli.debug)
+		fprintf(stderr, "keygate: scopes bound: %zu directories, %zu mount roots, %zu files on "
+			"%zu file systems\n", ap->scopes.n_dirs - ap->scopes.n_mount_roots,
+			ap->scopes.n_mount_roots, ap->scopes.n_files, ap->scopes.n_devs);
+}
+
+static int resolve_scopes(struct active_policy *ap)
+{
+	int err = kg_scopes_resolve(ap->policy, &ap->scopes);
+
+	if (err) {
+		cli_error("binding the scopes of policy %s to files failed: %s", ap->policy->name,
+			  strerror(-err));
+		return err;
+	}
+	report_scopes(ap);
+	return 0;
+}
+
+/* Mounts changed, or the periodic check: binds the scopes again and, when
+ * an identity changed, puts the same policy in force with the new ones. */
+static void rescan_scopes(struct agent *a)
+{
+	struct active_policy *cur = &a->current;
+	struct kg_scope_set scopes;
+	int err;
+
+	err = kg_scopes_resolve(cur->policy, &scopes);
+	if (err) {
+		fprintf(stderr, "keygate: binding scopes again failed: %s; the previous binding "
+			"stays in force\n", strerror(-err));
+		return;
+	}
+	if (kg_scopes_equal(&scopes, &cur->scopes)) {
+		kg_scopes_free(&scopes);
+		return;
+	}
+	err = kg_loader_apply(a->loader, cur->policy, &scopes, &cur->generation);
+	if (err) {
+		fprintf(stderr, "keygate: scopes changed but could not be written: %s; the previous "
+			"binding stays in force\n", strerror(-err));
+		kg_scopes_free(&scopes);
+		return;
+	}
+	kg_scopes_free(&cur->scopes);
+	cur->scopes = scopes;
+	fprintf(stderr, "keygate: scopes bound again (%zu directories and mount roots, %zu files, "
+		"%zu not present)\n", scopes.n_dirs, scopes.n_files, scopes.n_unresolved);
+}
+
+static void check_keyrings(struct agent *a)
+{
+	struct active_policy *cur = &a->current;
+	uint64_t changed = kg_keystate_changes(&cur->keys, cur->policy);
+
+	for (uint32_t i = 0; changed && i < KG_MAX_ANCHORS; i++) {
+		if (!(changed & (1ULL << i)))
+			continue;
+		if (kg_loader_anchor_changed(a->loader, i) == 0)
+			fprintf(stderr, "keygate: keyring of anchor %s changed; verdicts cached "
+				"against it no longer count\n", cur->policy->anchor_info[i].name);
+	}
+}
+
 /* SIGHUP: the new policy replaces the old only when all of it is ready.
  * Returns 0 or the -errno that made the new policy be rejected. */
 static int reload(struct agent *a)
@@ -236,7 +333,9 @@ static int reload(struct agent *a)
 	if (!err)
 		err = kg_keyrings_resolve(next.policy, &next.keyrings);
 	if (!err)
-		err = kg_loader_apply(a->loader, next.policy, &next.generation);
+		err = resolve_scopes(&next);
+	if (!err)
+		err = kg_loader_apply(a->loader, next.policy, &next.scopes, &next.generation);
 	if (err) {
 		snprintf(result, sizeof(result), "rejected: %s; the old policy stays in force",
 			 err == -EINVAL ? "invalid policy" : strerror(-err));
@@ -245,6 +344,7 @@ static int reload(struct agent *a)
 		active_policy_free(&next);
 		return err;
 	}
+	kg_keystate_init(&next.keys, next.policy);
 	kg_audit_policy_change(a->audit, a->current.policy, next.policy, "applied");
 	/* The replaced policy keeps its keyrings until the next reload: a
 	 * decision that read the old generation just before the flip may
@@ -373,8 +473,17 @@ static bool handle_signals(struct agent *a, int sfd)
 	return false;
 }
 
+static bool mounts_changed(const struct agent *a)
+{
+	struct pollfd pfd = { .fd = a->mountinfo_fd, .events = POLLPRI };
+
+	return a->mountinfo_fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+	       (pfd.revents & (POLLPRI | POLLERR));
+}
+
 static int event_loop(struct agent *a, int sfd)
 {
+	uint64_t now;
 	int err;
 
 	for (;;) {
@@ -385,6 +494,16 @@ static int event_loop(struct agent *a, int sfd)
 		kg_loader_heartbeat(a->loader, a->drops_reported);
 		if (handle_signals(a, sfd))
 			return KG_EXIT_OK;
+		now = now_ms();
+		if (now >= a->next_keystate_ms) {
+			check_keyrings(a);
+			a->next_keystate_ms = now + KEYSTATE_INTERVAL_MS;
+		}
+		/* The poll itself marks the change as seen. */
+		if (mounts_changed(a) || now >= a->next_rescan_ms) {
+			rescan_scopes(a);
+			a->next_rescan_ms = now + RESCAN_INTERVAL_MS;
+		}
 	}
 }
 
@@ -443,7 +562,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct kg_audit_options audit_opts = { .linux_audit = true, .journald = true };
 	struct kg_adoption adoption;
-	struct agent a = { 0 };
+	struct agent a = { .mountinfo_fd = -1 };
 	char why[512];
 	sigset_t signals;
 	int sfd = -1;
@@ -506,8 +625,23 @@ int cmd_run(int argc, char **argv)
 	err = kg_loader_open(&a.loader, a.current.policy->sig_xattr, &adoption);
 	if (!err && adoption.adopted)
 		report_adoption(&a, &adoption);
-	if (!err)
-		err = kg_loader_apply(a.loader, a.current.policy, &a.current.generation);
+	if (err) {
+		snprintf(why, sizeof(why), "loading keygate's BPF programs failed: %s",
+			 strerror(-err));
+		start_failed(&a, why, err);
+		goto out;
+	}
+	err = kg_scopes_resolve(a.current.policy, &a.current.scopes);
+	if (err) {
+		snprintf(why, sizeof(why), "binding the scopes of policy %s to files failed: %s",
+			 a.current.policy->name, strerror(-err));
+		start_failed(&a, why, err);
+		goto out;
+	}
+	report_scopes(&a.current);
+	/* An adopting agent puts its policy and scopes in force as a reload
+	 * does: the pinned maps keep deciding until the new generation flips. */
+	err = kg_loader_apply(a.loader, a.current.policy, &a.current.scopes, &a.current.generation);
 	if (err) {
 		snprintf(why, sizeof(why), "loading keygate's BPF programs failed: %s",
 			 strerror(-err));
@@ -517,6 +651,13 @@ int cmd_run(int argc, char **argv)
 	report_pinning(&a, &adoption);
 	if (adoption.adopted)
 		take_adopted_keyrings(&a);
+	kg_keystate_init(&a.current.keys, a.current.policy);
+	a.mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (a.mountinfo_fd < 0)
+		fprintf(stderr, "keygate: warning: /proc/self/mountinfo: %s; scopes are bound again "
+			"every %d s only\n", strerror(errno), RESCAN_INTERVAL_MS / 1000);
+	a.next_keystate_ms = now_ms() + KEYSTATE_INTERVAL_MS;
+	a.next_rescan_ms = now_ms() + RESCAN_INTERVAL_MS;
 	kg_audit_agent_start(a.audit, a.current.policy);
 	print_enforcing(&a);
 	notify_ready(&a, "");
@@ -541,6 +682,8 @@ out:
 	active_policy_free(&a.current);
 	if (sfd >= 0)
 		close(sfd);
+	if (a.mountinfo_fd >= 0)
+		close(a.mountinfo_fd);
 	free(a.policy_paths);
 	return ret;
 }

@@ -31,6 +31,8 @@ struct kg_loader {
 	int events_this_poll;
 	uint32_t generation; /* in force; 0 before the first apply */
 	uint32_t rules_written[KG_SLOTS];
+	uint32_t n_anchors[KG_SLOTS];
+	uint32_t next_stamp; /* anchor stamps handed out so far */
 	char sig_xattr[KG_XATTR_NAME_MAX];
 	int attached;
 	struct kg_agent_state state; /* this agent's record, pinned at KG_PIN_DIR/state */
@@ -39,11 +41,6 @@ struct kg_loader {
 	int pin_error;    /* why it could not be pinned, once tried */
 	char pin_step[320]; /* what failed */
 	bool guarded;     /* self-protection armed for this agent */
-};
-
-/* Must match struct kg_path_lengths in lsm/keygate.bpf.c. */
-struct path_lengths {
-	uint64_t bits[4];
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -597,7 +594,7 @@ static int update(int fd, const void *key, const void *value, const char *map)
 }
 
 /* Deletes the entries of one slot from a hash map whose keys start with
- * the __u32 slot (kg_path_key, kg_revoked_key). */
+ * the __u32 slot (kg_scope_*_key, kg_revoked_key). */
 static int clear_slot(int fd, size_t key_size, uint32_t slot, const char *map)
 {
 	unsigned char *keys = NULL, *key, *next;
@@ -638,14 +635,20 @@ out:
 	return err;
 }
 
-static int check_capacity(const struct kg_compiled_policy *p)
+static int check_capacity(const struct kg_compiled_policy *p, const struct kg_scope_set *sc)
 {
 	if (p->n_rules > KG_MAX_RULES || p->n_anchors > KG_MAX_ANCHORS ||
-	    p->n_paths > KG_MAX_PATHS || p->n_revoked > KG_MAX_REVOKED) {
+	    p->n_paths > KG_MAX_PATHS || p->n_revoked > KG_MAX_REVOKED ||
+	    sc->n_dirs > KG_MAX_SCOPE_DIRS || sc->n_files > KG_MAX_SCOPE_FILES ||
+	    sc->n_devs > KG_MAX_SCOPE_DEVS) {
 		kg_log_error("policy %s exceeds the kernel side's capacity (%zu rules of %d, "
-			  "%zu anchors of %d, %zu scopes of %d, %zu revoked digests of %d)",
+			  "%zu anchors of %d, %zu scopes of %d, %zu revoked digests of %d, "
+			  "%zu scope directories and mount roots of %d, %zu scope files of %d, "
+			  "%zu file systems of %d)",
 			  p->name, p->n_rules, KG_MAX_RULES, p->n_anchors, KG_MAX_ANCHORS,
-			  p->n_paths, KG_MAX_PATHS, p->n_revoked, KG_MAX_REVOKED);
+			  p->n_paths, KG_MAX_PATHS, p->n_revoked, KG_MAX_REVOKED, sc->n_dirs,
+			  KG_MAX_SCOPE_DIRS, sc->n_files, KG_MAX_SCOPE_FILES, sc->n_devs,
+			  KG_MAX_SCOPE_DEVS);
 		return -E2BIG;
 	}
 	for (size_t i = 0; i < p->n_anchors; i++) {
@@ -660,15 +663,51 @@ static int check_capacity(const struct kg_compiled_policy *p)
 	return 0;
 }
 
+static int write_scopes(struct kg_loader *l, const struct kg_scope_set *sc, uint32_t slot)
+{
+	struct keygate_bpf *skel = l->skel;
+	int dirs_fd = bpf_map__fd(skel->maps.scope_dirs);
+	int files_fd = bpf_map__fd(skel->maps.scope_files);
+	int devs_fd = bpf_map__fd(skel->maps.scope_devs);
+	int err;
+
+	err = clear_slot(dirs_fd, sizeof(struct kg_scope_dir_key), slot, "scope_dirs");
+	if (!err)
+		err = clear_slot(files_fd, sizeof(struct kg_scope_file_key), slot, "scope_files");
+	if (!err)
+		err = clear_slot(devs_fd, sizeof(struct kg_scope_dev_key), slot, "scope_devs");
+	for (size_t i = 0; i < sc->n_dirs && !err; i++) {
+		struct kg_scope_dir_key key = { .slot = slot, .dev = sc->dirs[i].dev,
+						.ino = sc->dirs[i].ino };
+
+		err = update(dirs_fd, &key, &sc->dirs[i].value, "scope_dirs");
+	}
+	for (size_t i = 0; i < sc->n_files && !err; i++) {
+		const struct kg_scope_file *f = &sc->files[i];
+		struct kg_scope_file_key key = { .slot = slot, .name_len = f->name_len,
+						 .dev = f->dev, .dir_ino = f->dir_ino,
+						 .name_hash = kg_name_hash(f->name, f->name_len) };
+		struct kg_scope_file_value value = { .value = f->value };
+
+		memcpy(value.name, f->name, f->name_len);
+		err = update(files_fd, &key, &value, "scope_files");
+	}
+	for (size_t i = 0; i < sc->n_devs && !err; i++) {
+		struct kg_scope_dev_key key = { .slot = slot, .dev = sc->devs[i].dev };
+
+		err = update(devs_fd, &key, &sc->devs[i].flags, "scope_devs");
+	}
+	return err;
+}
+
 int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
-		    uint32_t *generation)
+		    const struct kg_scope_set *scopes, uint32_t *generation)
 {
 	struct keygate_bpf *skel = l->skel;
 	int rules_fd = bpf_map__fd(skel->maps.rules);
 	int anchors_fd = bpf_map__fd(skel->maps.anchors);
-	int paths_fd = bpf_map__fd(skel->maps.path_rules);
+	int stamps_fd = bpf_map__fd(skel->maps.anchor_stamps);
 	int revoked_fd = bpf_map__fd(skel->maps.revoked);
-	struct path_lengths lengths = { { 0 } };
 	struct kg_policy_config config;
 	uint32_t next, slot, index;
 	uint32_t one = 1;
@@ -680,7 +719,7 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 			  l->sig_xattr);
 		return -EINVAL;
 	}
-	err = check_capacity(p);
+	err = check_capacity(p, scopes);
 	if (err)
 		return err;
 	next = l->generation + 1;
@@ -688,7 +727,7 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 		next = 2;
 	slot = next & 1;
 
-	err = clear_slot(paths_fd, sizeof(struct kg_path_key), slot, "path_rules");
+	err = write_scopes(l, scopes, slot);
 	if (!err)
 		err = clear_slot(revoked_fd, sizeof(struct kg_revoked_key), slot, "revoked");
 	if (err)
@@ -710,24 +749,16 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 		struct kg_anchor unused = { 0 };
 
 		index = slot * KG_MAX_ANCHORS + i;
+		uint32_t stamp = ++l->next_stamp ? l->next_stamp : ++l->next_stamp;
+
 		err = update(anchors_fd, &index, i < p->n_anchors ? &p->anchors[i] : &unused,
 			     "anchors");
+		if (!err) /* a fresh stamp: no verdict cached for this slot before holds */
+			err = update(stamps_fd, &index, &stamp, "anchor_stamps");
 		if (err)
 			return err;
 	}
-	for (size_t i = 0; i < p->n_paths; i++) {
-		struct kg_path_key key = p->paths[i].key;
-
-		key.slot = slot;
-		if (key.len <= KG_PATH_MAX)
-			lengths.bits[key.len / 64] |= 1ull << (key.len % 64);
-		err = update(paths_fd, &key, &p->paths[i].value, "path_rules");
-		if (err)
-			return err;
-	}
-	err = update(bpf_map__fd(skel->maps.path_lengths), &slot, &lengths, "path_lengths");
-	if (err)
-		return err;
+	l->n_anchors[slot] = (uint32_t)p->n_anchors;
 	for (size_t i = 0; i < p->n_revoked; i++) {
 		struct kg_revoked_key key = p->revoked[i];
 
@@ -770,6 +801,16 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 				  "protected", strerror(-err));
 	}
 	return 0;
+}
+
+int kg_loader_anchor_changed(struct kg_loader *l, uint32_t anchor)
+{
+	uint32_t slot = l->generation & 1, index = slot * KG_MAX_ANCHORS + anchor;
+	uint32_t stamp = ++l->next_stamp ? l->next_stamp : ++l->next_stamp;
+
+	if (!l->generation || anchor >= l->n_anchors[slot])
+		return -EINVAL;
+	return update(bpf_map__fd(l->skel->maps.anchor_stamps), &index, &stamp, "anchor_stamps");
 }
 
 int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ctx)

@@ -11,6 +11,7 @@
 
 #include "keygate_abi.h"
 #include "keygate_policy.h"
+#include "scopes.h"
 
 struct kg_loader;
 
@@ -30,12 +31,16 @@ struct kg_adoption {
  * its maps and our links replace its pins one by one (-EBUSY while its
  * agent runs). Otherwise the state is pinned at the first apply. */
 int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adoption *ad);
-/* Writes the policy into the inactive slot and makes it the one in force
- * with a single store of the new generation. Every CERTS/KEYRING anchor
- * must already carry its keyring serial. Returns the new generation in
- * *generation. */
+/* Writes the policy and its scopes bound to file identities into the
+ * inactive slot and makes it the one in force with a single store of the
+ * new generation (cached verdicts of the old one stop counting). Every
+ * CERTS/KEYRING anchor must already carry its keyring serial. Returns the
+ * new generation in *generation. */
 int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *policy,
-		    uint32_t *generation);
+		    const struct kg_scope_set *scopes, uint32_t *generation);
+/* The keyring of anchor ANCHOR (index in the policy in force) changed:
+ * verdicts cached against it stop counting from the next decision. */
+int kg_loader_anchor_changed(struct kg_loader *l, uint32_t anchor);
 typedef int (*kg_event_fn)(void *ctx, const struct kg_event *ev);
 /* Waits up to timeout_ms for events; 0 or -errno (-EINTR is a clean stop). */
 int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ctx);

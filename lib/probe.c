@@ -48,6 +48,7 @@ static const struct kfunc_need kfuncs[] = {
 	{ "bpf_verify_pkcs7_signature", true },
 	{ "bpf_get_file_xattr", false },
 	{ "bpf_get_fsverity_digest", false },
+	{ "bpf_rdonly_cast", false }, /* the scope walk (6.2+) */
 };
 
 static bool libbpf_verbose;

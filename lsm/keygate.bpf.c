@@ -14,9 +14,9 @@
  *       to a file mapping. No path and no crypto here: it decides from the
  *       inode's mprotect record (or the verdict cache) of the current
  *       policy generation. A mapping made before that policy took effect
- *       has no record and is treated as unverifiable: deny (audit in an
- *       audit-mode policy) with reason internal_error, error -ENODATA.
- *       Hard links: the record holds the rule of the path mapped last.
+ *       has no record and is unverifiable: it gets the policy's
+ *       fail_action for mprotect_exec, reason internal_error, -ENODATA.
+ *       Hard links: the record holds the rule of the link mapped last.
  *   keygate_file_open (sleepable)            open_read (not exec opens)
  *   keygate_kernel_read_file (sleepable)     module_file (compressed modules
  *       too), firmware, kexec (kernel image and initramfs)
@@ -29,25 +29,43 @@
  *       when the policy covers modules, firmware or kexec
  *   keygate_inode_[post_]setxattr / keygate_inode_[post_]removexattr (not
  *       sleepable) never deny; drop the inode's cached verdicts
- *   keygate_inode_rename, _inode_link, _inode_unlink, _sb_mount,
- *       _move_mount, _sb_umount, _sb_pivotroot, _path_chroot (not sleepable)
- *       never deny; bump namespace_epoch (see the resolution cache below)
  *
- * Resolution cache: the scope found for a file (bpf_d_path and the walk of
- * path_rules) is kept in the inode's storage and reused only while nothing
- * could have given the file another path: same policy generation, same
- * namespace_epoch, same sequence counts of the kernel's rename_lock (every
- * d_move) and mount_lock (every mount attach, detach and free), same
- * struct path of the file, same root of the resolving task (bpf_d_path is
- * relative to it), and only for a regular file with one link (so a dentry
- * pointer, even reused, names the one path the inode has).
+ * How a scope is matched: from the file, never from a path. The agent
+ * binds each directory scope to the directory's (s_dev, i_ino), each
+ * exact-file scope to (parent directory, name), and the root of every
+ * mount inside a scope to that scope (keygate_abi.h, kg_scope_dir_key).
+ * find_rule() walks from the file's dentry up through d_parent within its
+ * superblock and takes the first directory that has an entry: the most
+ * specific scope, with the compiler's inheritance already applied. The
+ * caller's root, mount namespace and the mount the file was reached
+ * through take no part, so bind mounts, chroot, pivot_root and user
+ * namespaces cannot move a file into or out of a scope. A hard link is
+ * decided by the directory of the link it was opened through. Files on a
+ * superblock without any scope (scope_devs) skip the walk. A file nested
+ * deeper than KG_SCOPE_DEPTH_MAX directories, or a corrupt rule index,
+ * fails before its rule is known and gets the policy's fail_action for the
+ * operation (keygate_abi.h). A rename racing with the walk may let it see
+ * the directory's old or new parent, as it would a path lookup.
+ *
+ * Verdict cache: a file whose signature verified is remembered in its
+ * inode storage for the policy generation and the anchor's stamp
+ * (anchor_stamps, bumped by the agent when the anchor's keyring changes or
+ * is revoked, see keygate(8)); an xattr change drops it. A hit counts only
+ * when the caller could read the file by its mode bits (or holds
+ * CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH in the initial user namespace),
+ * because bpf_get_file_xattr checks read permission for `user.*` names: a
+ * file the caller cannot read is checked in full and fails the same way
+ * whether or not another user ran it first.
+ *
+ * Memory: the per-task scratch (path and signature buffers) is allocated
+ * only when a decision verifies a signature or needs the path (an event
+ * or an mprotect record); the path is for humans only (best effort).
  *
  * Fail closed: under a rule whose failure action is deny, every error on a
  * covered operation denies with -EPERM and a reason: a keyring that cannot
  * be looked up (keyring_gone, the other anchors are still tried), an xattr
- * read error, a path that cannot be resolved, no scratch memory, a rule
- * index outside the map (internal_error, errno in the event). A full ring
- * buffer never changes a decision: the event is counted in
+ * read error, no scratch memory (internal_error, errno in the event). A
+ * full ring buffer never changes a decision: the event is counted in
  * counters.events_dropped. A full verdict cache only costs a re-verify;
  * failed verifications are not cached. A verdict is valid for one policy
  * generation and only for rules trusting the anchor that verified it.
@@ -69,6 +87,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* "FSVerity", le16 algorithm, le16 digest size: what `fsverity sign` signs */
 #define FSVERITY_HEADER_LEN (FSVERITY_MAGIC_LEN + 4)
 #define KG_RINGBUF_BYTES (1 << 20)
+/* Not in the minimal vmlinux.h: a revoked or expired keyring still looks
+ * up, and the verification then fails with these. */
+#define EKEYEXPIRED 127
+#define EKEYREVOKED 128
 
 struct mnt_idmap;
 
@@ -81,13 +103,16 @@ extern struct bpf_key *bpf_lookup_user_key(__u32 serial, __u64 flags) __ksym;
 extern struct bpf_key *bpf_lookup_system_key(__u64 id) __ksym;
 extern void bpf_key_put(struct bpf_key *key) __ksym;
 
+/* Turns an address kept as a number back into a read-only typed pointer
+ * (loads through it are fault-safe). */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym;
+
 /* Per-task working memory of the sleepable programs. Task storage rather
  * than a per-CPU array: a sleepable program can be preempted mid-hook and
- * another task on the same CPU would overwrite a per-CPU buffer. */
+ * another task on the same CPU would overwrite a per-CPU buffer. Only
+ * created for a decision that verifies or needs the path. */
 struct kg_scratch {
 	char path[KG_D_PATH_BYTES];
-	struct kg_path_key key;
-	struct kg_path_value found; /* the most specific scope so far */
 	struct kg_revoked_key revoked;
 	__u8 formatted_digest[FSVERITY_HEADER_LEN + KG_DIGEST_MAX];
 };
@@ -110,13 +135,6 @@ _Static_assert(sizeof(struct kg_scratch) <= KG_LOCAL_STORAGE_VALUE_MAX, "kg_scra
 _Static_assert(sizeof(struct kg_sig_scratch) <= KG_LOCAL_STORAGE_VALUE_MAX,
 	       "kg_sig_scratch too large");
 
-/* Which scope prefix lengths exist in a slot: bit n set when path_rules
- * holds a key of length n, so the walk skips lookups that cannot hit.
- * Filled by the agent (agent/loader.c) from the compiled path entries. */
-struct kg_path_lengths {
-	__u64 bits[4];
-};
-
 /* What keygate_mmap_file found for a later mprotect of the inode. */
 struct kg_mprotect_record {
 	__u32 generation;
@@ -124,7 +142,7 @@ struct kg_mprotect_record {
 	__u32 reason; /* outcome of the verification when the rule is `signed` */
 	__s32 error;
 	__u32 anchor; /* the anchor that verified the file */
-	__u32 reserved;
+	__u32 stamp;  /* that anchor's stamp when it verified */
 	__s64 path_len; /* bpf_d_path's result; the mprotect hook has no path */
 	char path[KG_EVENT_PATH_MAX];
 };
@@ -152,17 +170,33 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KG_SLOTS * KG_MAX_PATHS);
-	__type(key, struct kg_path_key);
+	__uint(max_entries, KG_SLOTS * KG_MAX_SCOPE_DIRS);
+	__type(key, struct kg_scope_dir_key);
 	__type(value, struct kg_path_value);
-} path_rules SEC(".maps");
+} scope_dirs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KG_SLOTS * KG_MAX_SCOPE_FILES);
+	__type(key, struct kg_scope_file_key);
+	__type(value, struct kg_scope_file_value);
+} scope_files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KG_SLOTS * KG_MAX_SCOPE_DEVS);
+	__type(key, struct kg_scope_dev_key);
+	__type(value, __u32); /* KG_DEV_HAS_* */
+} scope_devs SEC(".maps");
+
+/* Per (slot, anchor): bumped by the agent when the anchor's keyring
+ * changes; a cached verdict holds only while it is unchanged. */
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KG_SLOTS);
+	__uint(max_entries, KG_SLOTS * KG_MAX_ANCHORS);
 	__type(key, __u32);
-	__type(value, struct kg_path_lengths);
-} path_lengths SEC(".maps");
+	__type(value, __u32);
+} anchor_stamps SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -190,39 +224,6 @@ struct {
 	__type(value, struct kg_mprotect_record);
 } mprotect_records SEC(".maps");
 
-/* When and from where a path was resolved; a cached resolution holds for
- * a later operation only if all of it is unchanged. */
-struct kg_resolution_snapshot {
-	__u64 epoch;
-	__u32 generation;
-	__u32 rename_seq;
-	__u32 mount_seq;
-	__u32 valid; /* both sequence counts read, and even */
-	__u64 file_mnt;
-	__u64 file_dentry;
-	__u64 root_mnt;
-	__u64 root_dentry;
-};
-
-/* The rule resolution of an inode's file (see "Resolution cache"). The
- * lock keeps two tasks resolving the inode from different roots from
- * leaving one's scope under the other's snapshot. */
-struct kg_path_resolution {
-	struct bpf_spin_lock lock;
-	__u32 reserved_lock;
-	struct kg_resolution_snapshot at;
-	__u32 found; /* 0: no scope covers the path */
-	__u32 reserved;
-	struct kg_path_value value;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct kg_path_resolution);
-} path_resolutions SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -240,9 +241,6 @@ struct {
 /* 0: no policy. Written by the agent with one aligned 32-bit store. */
 __u32 active_generation;
 struct kg_counters counters;
-/* Bumped before every operation that can give an inode another path. */
-__u64 namespace_epoch;
-
 /* bpf_get_file_xattr wants its name as a constant string in read-only
  * data, so the name is fixed when the object is loaded. */
 const volatile char sig_xattr[KG_XATTR_NAME_MAX] = KG_DEFAULT_SIG_XATTR;
@@ -257,6 +255,7 @@ struct kg_decision {
 	__u32 reason;
 	__u32 verdict;
 	__s32 error;
+	__u32 stamp; /* the verifying anchor's stamp */
 	long path_len; /* bpf_d_path's result: bytes with the NUL, or -errno */
 	__u32 have_digest;
 	__u32 log;
@@ -282,6 +281,7 @@ static __always_inline void decision_init(struct kg_decision *d, __u32 generatio
 	d->reason = KG_REASON_NO_RULE;
 	d->verdict = KG_VERDICT_ALLOW;
 	d->error = 0;
+	d->stamp = 0;
 	d->path_len = 0;
 	d->have_digest = 0;
 	d->log = 0;
@@ -299,12 +299,20 @@ static __always_inline void fail(struct kg_decision *d, __u32 on_failure, __u32 
 	d->log = 1;
 }
 
-/* A failure before any rule is known follows the policy's mode. */
-static __always_inline void fail_by_mode(struct kg_decision *d, const struct kg_policy_config *cfg,
-					 __s32 error)
+/* A failure before the rule is known: the outcome the compiler derived
+ * for the operation (the strictest any covering rule or the default could
+ * have had). */
+static __always_inline void fail_unresolved(struct kg_decision *d,
+					    const struct kg_policy_config *cfg, __s32 error)
 {
-	fail(d, cfg->mode == KG_MODE_AUDIT ? KG_FAIL_AUDIT : KG_FAIL_DENY,
-	     KG_REASON_INTERNAL_ERROR, error);
+	__u32 action = cfg->fail_action[d->op & (KG_OP_COUNT - 1)];
+
+	d->reason = KG_REASON_INTERNAL_ERROR;
+	d->error = error;
+	d->verdict = action == KG_FAIL_ALLOW	? KG_VERDICT_ALLOW
+		     : action == KG_FAIL_AUDIT ? KG_VERDICT_AUDIT
+					       : KG_VERDICT_DENY;
+	d->log = 1;
 }
 
 static __always_inline void apply_default(struct kg_decision *d, const struct kg_policy_config *cfg)
@@ -391,178 +399,141 @@ static __always_inline int finish(const struct kg_decision *d, const struct kg_s
 	return d->verdict == KG_VERDICT_DENY ? -EPERM : 0;
 }
 
-struct walk_ctx {
-	struct kg_scratch *s;
-	const struct kg_path_lengths *lengths;
-	__u32 found;
+/* Where the walk for one file stands (bpf_loop context). */
+struct scope_walk {
+	__u64 dentry; /* the directory whose parent is looked at next */
+	struct kg_scope_dir_key key;
+	__u32 op;
+	__u32 rule;  /* the scope's rule for op, once found */
+	__u32 found; /* 1: a scope entry decided; 2: reached the root */
 };
 
-#define PATH_WORDS (KG_PATH_KEY_BYTES / 8)
-
-/* Looks the key's first len bytes up as a scope (key bytes past len are
- * zero); the lengths bitmap skips lookups that cannot hit. */
-static __always_inline void lookup_scope(struct walk_ctx *w, __u64 len)
+static long walk_up(__u32 index, void *ctx)
 {
+	struct scope_walk *w = ctx;
 	const struct kg_path_value *value;
-	__u64 bits_index = len >> 6;
+	struct dentry *dentry, *parent;
 
-	barrier_var(bits_index); /* keeps clang from dropping the bound check */
-	if (bits_index >= 4 || len > KG_PATH_MAX ||
-	    !(w->lengths->bits[bits_index] & (1ULL << (len & 63))))
-		return;
-	w->s->key.len = len;
-	value = bpf_map_lookup_elem(&path_rules, &w->s->key);
-	if (value) {
-		w->s->found = *value;
-		w->found = 1;
-	}
-}
-
-/* The low n bytes of a little-endian word (n in 1..8). */
-static __always_inline __u64 low_bytes(__u64 word, __u32 n)
-{
-	return n >= 8 ? word : word & ((1ULL << (8 * n)) - 1);
-}
-
-/*
- * Eight bytes of the path per call (bpf_loop: the verifier checks the
- * body once, not once per byte). The key receives the word; at a '/' it
- * holds the prefix up to that '/' (later bytes still zero) for a lookup.
- */
-static long walk_path_word(__u32 index, void *ctx)
-{
-	struct walk_ctx *w = ctx;
-	__u64 i = index, word, *key_word;
-	__u32 j;
-	char c;
-
-	barrier_var(i); /* one zero-extended copy: the bound checked is the one used */
-	if (i >= PATH_WORDS)
+	dentry = bpf_rdonly_cast((void *)w->dentry, bpf_core_type_id_kernel(struct dentry));
+	parent = dentry->d_parent;
+	if (!parent || parent == dentry) {
+		w->found = 2; /* the superblock's root: no scope on the way */
 		return 1;
-	word = *(__u64 *)&w->s->path[i * 8];
-	key_word = (__u64 *)&w->s->key.path[i * 8];
-#pragma unroll
-	for (j = 0; j < 8; j++) {
-		c = word >> (8 * j);
-		if (c == 0) {
-			if (i * 8 + j == 0)
-				return 1;
-			*key_word = low_bytes(word, j);
-			lookup_scope(w, i * 8 + j); /* the whole path: an exact file */
-			return 1;
-		}
-		if (c == '/') {
-			*key_word = low_bytes(word, j + 1);
-			lookup_scope(w, i * 8 + j + 1); /* a directory prefix */
-		}
 	}
-	*key_word = word;
+	w->key.ino = parent->d_inode->i_ino;
+	value = bpf_map_lookup_elem(&scope_dirs, &w->key);
+	if (value) {
+		w->rule = value->rule[w->op & (KG_OP_COUNT - 1)];
+		w->found = 1;
+		return 1;
+	}
+	w->dentry = (__u64)parent;
 	return 0;
 }
 
-/*
- * The scope deciding every operation for the path in s->path, into
- * s->found (returns 0 when none covers it): the len-0 scope, then every
- * directory prefix (ending in '/'), then the whole path; the last scope
- * found wins, the compiler having resolved inheritance already.
- */
-static __always_inline __u32 resolve_scope(struct kg_scratch *s, __u32 slot)
-{
-	const struct kg_path_value *value;
-	struct walk_ctx w = { .s = s, .found = 0 };
+struct name_ctx {
+	const unsigned char *name;
+	__u32 len;
+	__u64 hash;
+	const char *expect; /* when set: compare instead of hashing */
+	__u32 differs;
+};
 
-	__builtin_memset(&s->key, 0, sizeof(s->key));
-	s->key.slot = slot;
-	value = bpf_map_lookup_elem(&path_rules, &s->key);
-	if (value) {
-		s->found = *value;
-		w.found = 1;
+/* One 8-byte word of a name, zero-padded; hashes it or compares it. */
+static long name_word(__u32 index, void *ctx)
+{
+	struct name_ctx *n = ctx;
+	__u64 i = index, word = 0, size;
+
+	barrier_var(i);
+	if (i >= KG_FILE_NAME_BYTES / 8 || i * 8 >= n->len)
+		return 1;
+	size = n->len - i * 8;
+	if (size > 8)
+		size = 8;
+	if (bpf_probe_read_kernel(&word, size, n->name + i * 8))
+		n->differs = 1;
+	if (!n->expect) {
+		n->hash = (n->hash ^ word) * KG_NAME_HASH_PRIME;
+		return 0;
 	}
-	w.lengths = bpf_map_lookup_elem(&path_lengths, &slot);
-	if (!w.lengths)
-		return w.found;
-	bpf_loop(PATH_WORDS, walk_path_word, &w, 0);
-	return w.found;
+	if (word != *(const __u64 *)&n->expect[i * 8]) {
+		n->differs = 1;
+		return 1;
+	}
+	return 0;
 }
 
-static __always_inline void take_snapshot(struct kg_resolution_snapshot *snap,
-					  const struct file *file, __u32 generation)
+/* The exact-file scope of the name the file was opened through, if any. */
+static __always_inline bool file_scope(struct dentry *dentry, __u32 slot, __u64 dev, __u32 op,
+				       __u32 *rule)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fs_struct *fs = task->fs;
+	const struct kg_scope_file_value *v;
+	struct kg_scope_file_key key;
+	struct name_ctx n = {};
 
-	/* The epoch and the sequence counts first: a change after these
-	 * reads makes whatever is resolved next already stale. */
-	snap->epoch = *(volatile __u64 *)&namespace_epoch;
-	barrier(); /* x86 keeps loads in order; the compiler must too */
-	snap->generation = generation;
-	snap->valid = 0;
-	/* rename_lock and mount_lock are typeless kernel variables: libbpf
-	 * resolves them through /proc/kallsyms, which the packaged unit hides
-	 * (ProtectKernelTunables=). Without their sequence counts no snapshot
-	 * is valid and the resolution cache stays off. */
-	snap->rename_seq = 1;
-	snap->mount_seq = 1;
-	snap->file_mnt = (__u64)file->f_path.mnt;
-	snap->file_dentry = (__u64)file->f_path.dentry;
-	snap->root_mnt = fs ? (__u64)fs->root.mnt : 0;
-	snap->root_dentry = fs ? (__u64)fs->root.dentry : 0;
-	if (!fs)
-		snap->valid = 0;
-}
-
-/* A regular file with one link: its only dentry names its only path. */
-static __always_inline bool resolution_cacheable(const struct inode *inode)
-{
-	return (inode->i_mode & S_IFMT) == S_IFREG && inode->i_nlink == 1;
-}
-
-/* The rule for `op` from the inode's cached resolution, or false. */
-static __always_inline bool cached_rule(struct inode *inode,
-					const struct kg_resolution_snapshot *now, __u32 op,
-					__u32 *rule)
-{
-	struct kg_path_resolution *r;
-	bool hit;
-
-	if (!now->valid || !resolution_cacheable(inode))
+	n.name = dentry->d_name.name;
+	n.len = dentry->d_name.len;
+	if (n.len == 0 || n.len > KG_FILE_NAME_MAX)
 		return false;
-	r = bpf_inode_storage_get(&path_resolutions, inode, 0, 0);
-	if (!r)
+	n.hash = KG_NAME_HASH_SEED;
+	bpf_loop(KG_FILE_NAME_BYTES / 8, name_word, &n, 0);
+	if (n.differs)
 		return false;
-	bpf_spin_lock(&r->lock);
-	hit = r->at.epoch == now->epoch && r->at.generation == now->generation &&
-	      r->at.rename_seq == now->rename_seq && r->at.mount_seq == now->mount_seq &&
-	      r->at.file_mnt == now->file_mnt && r->at.file_dentry == now->file_dentry &&
-	      r->at.root_mnt == now->root_mnt && r->at.root_dentry == now->root_dentry;
-	if (hit)
-		*rule = r->found ? r->value.rule[op & (KG_OP_COUNT - 1)] : KG_RULE_NONE;
-	bpf_spin_unlock(&r->lock);
-	return hit;
+	key.slot = slot;
+	key.name_len = n.len;
+	key.dev = dev;
+	key.dir_ino = dentry->d_parent->d_inode->i_ino;
+	key.name_hash = n.hash;
+	v = bpf_map_lookup_elem(&scope_files, &key);
+	if (!v)
+		return false;
+	n.expect = v->name;
+	bpf_loop(KG_FILE_NAME_BYTES / 8, name_word, &n, 0);
+	if (n.differs)
+		return false;
+	*rule = v->value.rule[op & (KG_OP_COUNT - 1)];
+	return true;
 }
 
-static __always_inline void cache_resolution(struct inode *inode,
-					     const struct kg_resolution_snapshot *at,
-					     const struct kg_scratch *s, __u32 found)
+/*
+ * The rule deciding `op` for the file (KG_RULE_NONE: the default), from
+ * its identity and its ancestors' (see "How a scope is matched"). Returns
+ * 0, or -ELOOP when the file is nested deeper than KG_SCOPE_DEPTH_MAX.
+ */
+static __always_inline int find_rule(struct file *file, const struct kg_policy_config *cfg,
+				     __u32 slot, __u32 op, __u32 *rule)
 {
-	struct kg_path_resolution *r;
+	struct dentry *dentry = file->f_path.dentry;
+	struct kg_scope_dev_key dev_key;
+	struct scope_walk w;
+	const __u32 *flags;
+	__u64 dev;
 
-	if (!at->valid || !resolution_cacheable(inode))
-		return;
-	r = bpf_inode_storage_get(&path_resolutions, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!r)
-		return; /* only costs a resolution next time */
-	bpf_spin_lock(&r->lock);
-	r->found = found;
-	r->value = s->found;
-	r->at = *at;
-	bpf_spin_unlock(&r->lock);
+	*rule = cfg->everything.rule[op & (KG_OP_COUNT - 1)];
+	dev = file->f_inode->i_sb->s_dev;
+	dev_key.slot = slot;
+	dev_key.reserved = 0;
+	dev_key.dev = dev;
+	flags = bpf_map_lookup_elem(&scope_devs, &dev_key);
+	if (!flags)
+		return 0; /* no scope on this file system */
+	if ((*flags & KG_DEV_HAS_FILES) && file_scope(dentry, slot, dev, op, rule))
+		return 0;
+	if (!(*flags & KG_DEV_HAS_DIRS))
+		return 0;
+	w.dentry = (__u64)dentry;
+	w.key.slot = slot;
+	w.key.reserved = 0;
+	w.key.dev = dev;
+	w.op = op;
+	w.found = 0;
+	bpf_loop(KG_SCOPE_DEPTH_MAX, walk_up, &w, 0);
+	if (w.found == 1)
+		*rule = w.rule;
+	return w.found ? 0 : -ELOOP;
 }
 
-/* Not in the minimal vmlinux.h: a revoked or expired keyring still looks
- * up, and the verification then fails with these. */
-#define EKEYEXPIRED 127
-#define EKEYREVOKED 128
 
 static __always_inline __u32 pkcs7_failure_reason(long err)
 {
@@ -590,7 +561,18 @@ static __always_inline __u32 reason_rank(__u32 reason)
 	}
 }
 
-static __always_inline void cache_verified(struct inode *inode, __u32 generation, __u32 anchor)
+/* The anchor's current stamp (0 when unknown: never matches a stamp the
+ * agent wrote, which start at 1). */
+static __always_inline __u32 anchor_stamp(__u32 slot, __u32 anchor)
+{
+	__u32 index = (slot & 1) * KG_MAX_ANCHORS + (anchor & (KG_MAX_ANCHORS - 1));
+	const __u32 *stamp = bpf_map_lookup_elem(&anchor_stamps, &index);
+
+	return stamp ? *(volatile const __u32 *)stamp : 0;
+}
+
+static __always_inline void cache_verified(struct inode *inode, __u32 generation, __u32 anchor,
+					   __u32 stamp)
 {
 	struct kg_inode_verdict *v;
 
@@ -600,6 +582,38 @@ static __always_inline void cache_verified(struct inode *inode, __u32 generation
 	v->generation = generation;
 	v->verified = 1;
 	v->anchor = anchor;
+	v->stamp = stamp;
+}
+
+/* A cached verdict for these anchors that still holds. */
+static __always_inline bool cache_valid(const struct kg_inode_verdict *cached, __u32 generation,
+					__u64 mask)
+{
+	return cached && cached->generation == generation && cached->verified &&
+	       cached->anchor < KG_MAX_ANCHORS && (mask & (1ULL << cached->anchor)) &&
+	       cached->stamp && cached->stamp == anchor_stamp(generation & 1, cached->anchor);
+}
+
+/*
+ * Whether the caller could read the file by its mode bits, as
+ * bpf_get_file_xattr requires for a `user.*` name: owner, then group
+ * (the primary one; a supplementary group only costs a full check), then
+ * others; or the DAC capabilities of the initial user namespace.
+ */
+static __always_inline bool caller_may_read(const struct inode *inode)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct cred *cred = task->cred;
+	__u64 dac = (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH);
+	umode_t mode = inode->i_mode;
+
+	if ((cred->cap_effective.val & dac) && cred->user_ns->level == 0)
+		return true;
+	if (cred->fsuid.val == inode->i_uid.val)
+		return mode & S_IRUSR;
+	if (cred->fsgid.val == inode->i_gid.val)
+		return mode & S_IRGRP;
+	return mode & S_IROTH;
 }
 
 struct anchor_ctx {
@@ -608,6 +622,7 @@ struct anchor_ctx {
 	__u64 mask;
 	__u32 slot;
 	__u32 anchor;      /* the anchor that verified, or KG_ANCHOR_NONE */
+	__u32 stamp;       /* its stamp, read before the verification */
 	__u32 fail_reason; /* the most telling failure so far */
 	__s32 fail_error;
 };
@@ -618,7 +633,7 @@ static long try_anchor(__u32 i, void *ctx)
 	struct anchor_ctx *a = ctx;
 	const struct kg_anchor *anchor;
 	struct bpf_key *key;
-	__u32 index, reason;
+	__u32 index, reason, stamp;
 	long err;
 
 	if (i >= KG_MAX_ANCHORS)
@@ -629,6 +644,7 @@ static long try_anchor(__u32 i, void *ctx)
 	anchor = bpf_map_lookup_elem(&anchors, &index);
 	if (!anchor || !anchor->kind)
 		return 0;
+	stamp = anchor_stamp(a->slot, i);
 	if (anchor->kind == KG_ANCHOR_SYSTEM)
 		key = bpf_lookup_system_key(anchor->id);
 	else
@@ -640,6 +656,7 @@ static long try_anchor(__u32 i, void *ctx)
 	__sync_fetch_and_add(&counters.verifications, 1);
 	if (!err) {
 		a->anchor = i;
+		a->stamp = stamp;
 		return 1;
 	}
 	reason = pkcs7_failure_reason(err);
@@ -650,14 +667,22 @@ static long try_anchor(__u32 i, void *ctx)
 	return 0;
 }
 
+
+static __always_inline struct kg_scratch *task_scratch(void)
+{
+	return bpf_task_storage_get(&scratch, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
 /*
  * Requirement `signed`: the fs-verity digest of the file, formatted as
  * `fsverity sign` signs it, must carry a PKCS#7 signature in the policy's
  * xattr by a key in one of the rule's anchors, and must not be revoked.
+ * The scratch is created here, after the cache, when a full check runs.
  */
 static __always_inline void verify_file(struct kg_decision *d, struct file *file,
 					struct inode *inode, const struct kg_rule *rule,
-					struct kg_scratch *s, bool in_advance)
+					struct kg_scratch **sp, bool in_advance)
 {
 	struct bpf_dynptr digest_out, data, sig_out, sig;
 	const struct kg_inode_verdict *cached;
@@ -665,14 +690,21 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 	struct anchor_ctx attempt;
 	__u64 digest_size, sig_len;
 	__u64 mask = rule->anchors;
+	struct kg_scratch *s;
 	long err;
 
 	cached = bpf_inode_storage_get(&verdict_cache, inode, 0, 0);
-	if (cached && cached->generation == d->generation && cached->verified &&
-	    cached->anchor < KG_MAX_ANCHORS && (mask & (1ULL << cached->anchor))) {
+	if (cache_valid(cached, d->generation, mask) && caller_may_read(inode)) {
 		d->reason = KG_REASON_CACHE_HIT;
 		d->anchor = cached->anchor;
+		d->stamp = cached->stamp;
 		__sync_fetch_and_add(&counters.cache_hits, 1);
+		return;
+	}
+	s = task_scratch();
+	*sp = s;
+	if (!s) {
+		fail(d, rule->on_failure, KG_REASON_INTERNAL_ERROR, -ENOMEM);
 		return;
 	}
 
@@ -742,6 +774,7 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 	attempt.slot = d->slot;
 	attempt.mask = mask;
 	attempt.anchor = KG_ANCHOR_NONE;
+	attempt.stamp = 0;
 	attempt.fail_reason = KG_REASON_KEYRING_GONE;
 	attempt.fail_error = -ENOKEY;
 	bpf_loop(KG_MAX_ANCHORS, try_anchor, &attempt, 0);
@@ -751,7 +784,8 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 		/* In advance, the mprotect record keeps the result: the first
 		 * real decision then reports the verification itself. */
 		if (!in_advance)
-			cache_verified(inode, d->generation, attempt.anchor);
+			cache_verified(inode, d->generation, attempt.anchor, attempt.stamp);
+		d->stamp = attempt.stamp;
 		return;
 	}
 	fail(d, rule->on_failure, attempt.fail_reason, attempt.fail_error);
@@ -768,7 +802,7 @@ static __always_inline bool on_overlay(const struct inode *inode)
 /* Applies the rule found for the file; the decision starts as allow. */
 static __always_inline void apply_rule(struct kg_decision *d, const struct kg_policy_config *cfg,
 				       struct file *file, struct inode *inode,
-				       struct kg_scratch *s, bool in_advance)
+				       struct kg_scratch **sp, bool in_advance)
 {
 	const struct kg_rule *rule;
 	__u32 index;
@@ -778,13 +812,13 @@ static __always_inline void apply_rule(struct kg_decision *d, const struct kg_po
 		return;
 	}
 	if (d->rule >= KG_MAX_RULES) {
-		fail_by_mode(d, cfg, -ERANGE);
+		fail_unresolved(d, cfg, -ERANGE);
 		return;
 	}
 	index = d->slot * KG_MAX_RULES + d->rule;
 	rule = bpf_map_lookup_elem(&rules, &index);
 	if (!rule) {
-		fail_by_mode(d, cfg, -ENOENT);
+		fail_unresolved(d, cfg, -ENOENT);
 		return;
 	}
 	switch (rule->requirement) {
@@ -797,7 +831,7 @@ static __always_inline void apply_rule(struct kg_decision *d, const struct kg_po
 		else if (on_overlay(inode))
 			fail(d, rule->on_failure, KG_REASON_OVERLAY, 0);
 		else
-			verify_file(d, file, inode, rule, s, in_advance);
+			verify_file(d, file, inode, rule, sp, in_advance);
 		break;
 	default: /* KG_REQ_DENY, and fail closed on anything unknown */
 		fail(d, rule->on_failure, KG_REASON_DENIED_BY_RULE, 0);
@@ -805,12 +839,6 @@ static __always_inline void apply_rule(struct kg_decision *d, const struct kg_po
 	}
 	if (d->verdict == KG_VERDICT_ALLOW && (rule->flags & KG_RULE_LOG_ALLOWED))
 		d->log = 1;
-}
-
-static __always_inline struct kg_scratch *task_scratch(void)
-{
-	return bpf_task_storage_get(&scratch, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /*
@@ -831,6 +859,7 @@ static __always_inline void record_for_mprotect(struct inode *inode, const struc
 	record->reason = d->reason;
 	record->error = d->error;
 	record->anchor = d->anchor;
+	record->stamp = d->stamp;
 	record->path_len = s ? d->path_len : 0;
 	if (s)
 		__builtin_memcpy(record->path, s->path, KG_EVENT_PATH_MAX);
@@ -847,11 +876,11 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 {
 	struct inode *inode = file->f_inode;
 	const struct kg_policy_config *cfg;
-	struct kg_resolution_snapshot snap;
+	struct kg_scratch *s = NULL;
 	struct kg_decision d;
-	struct kg_scratch *s;
 	__u32 generation = active_generation;
-	__u32 covered, action, found;
+	__u32 covered, action;
+	int err;
 
 	if (!generation)
 		return 0;
@@ -866,34 +895,21 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 	if (!covered && action != KG_DEFAULT_DENY && action != KG_DEFAULT_AUDIT)
 		return 0;
 
-	s = task_scratch();
-	if (!s) {
-		if (covered)
-			fail_by_mode(&d, cfg, -ENOMEM);
+	if (covered) {
+		err = find_rule(file, cfg, d.slot, op, &d.rule);
+		if (err)
+			fail_unresolved(&d, cfg, err);
 		else
-			apply_default(&d, cfg);
+			apply_rule(&d, cfg, file, inode, &s, in_advance);
 	} else {
-		if (covered)
-			take_snapshot(&snap, file, generation);
-		if (covered && cached_rule(inode, &snap, op, &d.rule)) {
-			apply_rule(&d, cfg, file, inode, s, in_advance);
-			/* The path only for the event or the mprotect record. */
-			if (d.log || in_advance)
-				d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
-		} else {
+		apply_default(&d, cfg);
+	}
+	/* The path only for humans: the event or the mprotect record. */
+	if (d.log || in_advance) {
+		if (!s)
+			s = task_scratch();
+		if (s)
 			d.path_len = bpf_d_path(&file->f_path, s->path, sizeof(s->path));
-			if (covered && d.path_len <= 0) {
-				fail_by_mode(&d, cfg, d.path_len ? d.path_len : -ENOENT);
-			} else {
-				if (covered) {
-					found = resolve_scope(s, d.slot);
-					d.rule = found ? s->found.rule[op & (KG_OP_COUNT - 1)]
-						       : KG_RULE_NONE;
-					cache_resolution(inode, &snap, s, found);
-				}
-				apply_rule(&d, cfg, file, inode, s, in_advance);
-			}
-		}
 	}
 	if (in_advance) {
 		record_for_mprotect(inode, &d, s);
@@ -960,7 +976,7 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	}
 	record = bpf_inode_storage_get(&mprotect_records, inode, 0, 0);
 	if (!record || record->generation != generation) {
-		fail_by_mode(&d, cfg, -ENODATA);
+		fail_unresolved(&d, cfg, -ENODATA);
 		return finish(&d, NULL, record_path, inode);
 	}
 	record_path = record->path;
@@ -968,7 +984,7 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	d.rule = record->rule;
 	if (d.rule == KG_RULE_NONE) {
 		if (record->reason == KG_REASON_INTERNAL_ERROR) /* no rule found at mmap */
-			fail_by_mode(&d, cfg, record->error);
+			fail_unresolved(&d, cfg, record->error);
 		else
 			apply_default(&d, cfg);
 		return finish(&d, NULL, record_path, inode);
@@ -976,7 +992,7 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	index = d.slot * KG_MAX_RULES + (d.rule & (KG_MAX_RULES - 1));
 	rule = bpf_map_lookup_elem(&rules, &index);
 	if (!rule || d.rule >= KG_MAX_RULES) {
-		fail_by_mode(&d, cfg, -ENOENT);
+		fail_unresolved(&d, cfg, -ENOENT);
 		return finish(&d, NULL, record_path, inode);
 	}
 	if (rule->requirement == KG_REQ_ALLOW) {
@@ -984,15 +1000,17 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	} else if (rule->requirement == KG_REQ_SIGNED) {
 		cached = bpf_inode_storage_get(&verdict_cache, inode, 0, 0);
 		if ((record->reason == KG_REASON_VERIFIED || record->reason == KG_REASON_CACHE_HIT) &&
-		    record->anchor < KG_MAX_ANCHORS && (rule->anchors & (1ULL << record->anchor))) {
+		    record->anchor < KG_MAX_ANCHORS && (rule->anchors & (1ULL << record->anchor)) &&
+		    record->stamp && record->stamp == anchor_stamp(d.slot, record->anchor)) {
 			d.reason = record->reason; /* verified when the file was mapped */
 			d.anchor = record->anchor;
-		} else if (cached && cached->generation == generation && cached->verified &&
-			   cached->anchor < KG_MAX_ANCHORS &&
-			   (rule->anchors & (1ULL << cached->anchor))) {
+		} else if (cache_valid(cached, generation, rule->anchors) && caller_may_read(inode)) {
 			d.reason = KG_REASON_CACHE_HIT;
 			d.anchor = cached->anchor;
 			__sync_fetch_and_add(&counters.cache_hits, 1);
+		} else if (record->reason == KG_REASON_VERIFIED || record->reason == KG_REASON_CACHE_HIT) {
+			/* verified, but the anchor's keyring changed since */
+			fail(&d, rule->on_failure, KG_REASON_KEYRING_GONE, -EKEYREVOKED);
 		} else {
 			fail(&d, rule->on_failure, record->reason, record->error);
 		}
@@ -1009,8 +1027,11 @@ int BPF_PROG(keygate_file_open, struct file *file, int ret)
 {
 	if (ret)
 		return earlier_verdict(ret);
-	/* Exec opens are decided by keygate_bprm_check_security. */
-	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC))
+	/* Exec opens are decided by keygate_bprm_check_security. The open
+	 * flag __FMODE_EXEC marks them (not settable from open(2)); f_mode
+	 * may not carry FMODE_EXEC yet when the hook runs. */
+	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC) ||
+	    (file->f_flags & __FMODE_EXEC))
 		return 0;
 	return decide_file(file, KG_OP_OPEN_READ, false);
 }
@@ -1125,6 +1146,7 @@ SEC("lsm/kernel_load_data")
 int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
 {
 	const struct kg_policy_config *cfg;
+	struct kg_scratch *s = NULL;
 	struct kg_decision d;
 	__u32 generation, op;
 
@@ -1150,7 +1172,7 @@ int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool content
 	}
 	if (cfg->ops_covered & (1u << op))
 		d.rule = cfg->buffer_rule[op & (KG_OP_COUNT - 1)];
-	apply_rule(&d, cfg, NULL, NULL, NULL, false);
+	apply_rule(&d, cfg, NULL, NULL, &s, false);
 	return finish(&d, NULL, NULL, NULL);
 }
 
@@ -1277,6 +1299,7 @@ int BPF_PROG(keygate_kernel_post_load_data, char *buf, loff_t size, enum kernel_
 	     char *description, int ret)
 {
 	const struct kg_policy_config *cfg;
+	struct kg_scratch *s = NULL;
 	struct kg_decision d;
 	__u32 generation;
 
@@ -1293,7 +1316,7 @@ int BPF_PROG(keygate_kernel_post_load_data, char *buf, loff_t size, enum kernel_
 		return 0;
 	if (cfg->ops_covered & (1u << KG_OP_MODULE_BUFFER))
 		d.rule = cfg->buffer_rule[KG_OP_MODULE_BUFFER];
-	apply_rule(&d, cfg, NULL, NULL, NULL, false);
+	apply_rule(&d, cfg, NULL, NULL, &s, false);
 	if (d.log)
 		describe_module(&d, buf, size);
 	return finish(&d, NULL, NULL, NULL);
@@ -1348,68 +1371,6 @@ int BPF_PROG(keygate_inode_post_removexattr, struct dentry *dentry, const char *
 {
 	forget_inode(dentry);
 	return 0;
-}
-
-/* Every operation that can give an existing inode another path bumps the
- * epoch before it happens, so no resolution made earlier is reused. */
-static __always_inline int path_may_change(int ret)
-{
-	__sync_fetch_and_add(&namespace_epoch, 1);
-	return ret ? earlier_verdict(ret) : 0;
-}
-
-SEC("lsm/inode_rename")
-int BPF_PROG(keygate_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
-	     struct inode *new_dir, struct dentry *new_dentry, int ret)
-{
-	return path_may_change(ret);
-}
-
-SEC("lsm/inode_link")
-int BPF_PROG(keygate_inode_link, struct dentry *old_dentry, struct inode *dir,
-	     struct dentry *new_dentry, int ret)
-{
-	return path_may_change(ret);
-}
-
-SEC("lsm/inode_unlink")
-int BPF_PROG(keygate_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
-{
-	return path_may_change(ret);
-}
-
-SEC("lsm/sb_mount")
-int BPF_PROG(keygate_sb_mount, const char *dev_name, const struct path *path, const char *type,
-	     unsigned long flags, void *data, int ret)
-{
-	return path_may_change(ret);
-}
-
-SEC("lsm/move_mount")
-int BPF_PROG(keygate_move_mount, const struct path *from_path, const struct path *to_path,
-	     int ret)
-{
-	return path_may_change(ret);
-}
-
-SEC("lsm/sb_umount")
-int BPF_PROG(keygate_sb_umount, struct vfsmount *mnt, int flags, int ret)
-{
-	return path_may_change(ret);
-}
-
-SEC("lsm/sb_pivotroot")
-int BPF_PROG(keygate_sb_pivotroot, const struct path *old_path, const struct path *new_path,
-	     int ret)
-{
-	return path_may_change(ret);
-}
-
-/* A new root: a root pointer of a freed dentry reused cannot match. */
-SEC("lsm/path_chroot")
-int BPF_PROG(keygate_path_chroot, const struct path *path, int ret)
-{
-	return path_may_change(ret);
 }
 
 #include "guard.bpf.h"

@@ -24,13 +24,22 @@
 /* Map capacities, per slot. Changing one changes the ABI. */
 #define KG_MAX_RULES 1024
 #define KG_MAX_ANCHORS 64 /* rule anchor sets are a __u64 bit mask */
-#define KG_MAX_PATHS 4096 /* distinct scope prefixes */
+#define KG_MAX_PATHS 4096 /* distinct scopes in a compiled policy */
+#define KG_MAX_SCOPE_DIRS 16384 /* scope directories and mount roots */
+#define KG_MAX_SCOPE_FILES 4096 /* exact-file scopes */
+#define KG_MAX_SCOPE_DEVS 1024  /* file systems holding a scope */
 #define KG_MAX_REVOKED 4096
 #define KG_SLOTS 2
 
-/* Longest path prefix the kernel side matches, in bytes, without NUL. */
+/* Longest scope path in a policy, in bytes, without NUL. */
 #define KG_PATH_MAX 255
 #define KG_PATH_KEY_BYTES 256
+/* Longest file name (NAME_MAX) of an exact-file scope, and its key bytes. */
+#define KG_FILE_NAME_MAX 255
+#define KG_FILE_NAME_BYTES 256
+/* Directories the kernel walks up from a file looking for its scope. A
+ * file nested deeper fails before its rule is known (fail_action). */
+#define KG_SCOPE_DEPTH_MAX 1024
 /* Longest path copied into an event (longer ones are truncated). */
 #define KG_EVENT_PATH_MAX 512
 #define KG_DIGEST_MAX 64 /* SHA-512 */
@@ -74,10 +83,14 @@ enum kg_requirement {
 	KG_REQ_DENY = 3,
 };
 
-/* What happens when a rule's requirement is not met (mode already applied). */
+/* What happens when a rule's requirement is not met (mode already applied),
+ * or, in kg_policy_config.fail_action, when a decision fails before its
+ * rule is known. */
 enum kg_failure_action {
 	KG_FAIL_DENY = 1,  /* -EPERM, logged */
 	KG_FAIL_AUDIT = 2, /* logged, allowed */
+	KG_FAIL_ALLOW = 3, /* logged, allowed: only in fail_action, when every
+			    * rule and default that could apply allows */
 };
 
 enum kg_mode {
@@ -151,8 +164,10 @@ struct kg_anchor {
 	__u64 id;    /* keyring serial (CERTS, KEYRING) or system id (SYSTEM) */
 };
 
-/* Path scope lookup. Directory prefixes end with '/', exact files do not;
- * len 0 is the "everything" scope. Bytes past len are zero. */
+/* A scope of the compiled policy, as written (userspace only: the agent
+ * binds it to file identities, see kg_scope_dir_key). Directory prefixes
+ * end with '/', exact files do not; len 0 is the "everything" scope. Bytes
+ * past len are zero. */
 struct kg_path_key {
 	__u32 slot;
 	__u32 len;
@@ -164,6 +179,57 @@ struct kg_path_key {
 struct kg_path_value {
 	__u32 rule[KG_OP_COUNT]; /* KG_RULE_NONE: default action */
 };
+
+/*
+ * How the kernel finds a file's scope (map scope_dirs, scope_files,
+ * scope_devs): never from a path, always from the file itself. The agent
+ * binds every directory scope to the directory's identity (s_dev, i_ino:
+ * dev in the kernel's encoding, MAJOR << 20 | MINOR, as in
+ * /proc/self/mountinfo), every exact-file scope to its parent directory's
+ * identity and its name, and the root directory of every mount whose mount
+ * point lies inside a scope to that scope. The kernel walks from the file's
+ * dentry up through d_parent within its superblock; the first directory
+ * found is the most specific scope (values are already inherited). No
+ * entry found: the "everything" scope (kg_policy_config.everything).
+ */
+struct kg_scope_dir_key {
+	__u32 slot;
+	__u32 reserved; /* 0 */
+	__u64 dev;
+	__u64 ino;
+};
+
+/* An exact-file scope: the name in its parent directory. name_hash is
+ * kg_name_hash() of the name; the value holds the name, compared in full. */
+struct kg_scope_file_key {
+	__u32 slot;
+	__u32 name_len;
+	__u64 dev;
+	__u64 dir_ino;
+	__u64 name_hash;
+};
+
+struct kg_scope_file_value {
+	struct kg_path_value value;
+	char name[KG_FILE_NAME_BYTES]; /* bytes past name_len are zero */
+};
+
+/* Per-superblock filter: files on a file system with no entry have the
+ * "everything" scope without any walk. */
+struct kg_scope_dev_key {
+	__u32 slot;
+	__u32 reserved; /* 0 */
+	__u64 dev;
+};
+
+/* kg_scope_dev value bits */
+#define KG_DEV_HAS_DIRS (1u << 0)
+#define KG_DEV_HAS_FILES (1u << 1)
+
+/* FNV-1a over the name as little-endian 64-bit words, the last one padded
+ * with zero bytes; both sides compute it word by word. */
+#define KG_NAME_HASH_SEED 0xcbf29ce484222325ULL
+#define KG_NAME_HASH_PRIME 0x100000001b3ULL
 
 struct kg_revoked_key {
 	__u32 slot;
@@ -178,6 +244,13 @@ struct kg_policy_config {
 	__u32 ops_covered;    /* union of rule ops: fast exit for the rest */
 	__u32 n_rules;
 	__u32 default_action[KG_OP_COUNT]; /* enum kg_default_action */
+	/* enum kg_failure_action, per operation: the outcome when a decision
+	 * fails before its rule is known (scope walk deeper than
+	 * KG_SCOPE_DEPTH_MAX, a rule index outside the map, a mapping made
+	 * before the policy with no mprotect record): the strictest outcome
+	 * of every rule covering the operation and of its default action. */
+	__u32 fail_action[KG_OP_COUNT];
+	struct kg_path_value everything; /* the scope of files no entry covers */
 	__u8 digest[KG_POLICY_DIGEST_LEN];
 	/* The rule deciding a load with no file (kernel_load_data and, for
 	 * init_module, kernel_post_load_data), per
@@ -189,12 +262,15 @@ struct kg_policy_config {
 };
 
 /* Per-inode verdict cache (inode storage). Valid only while generation
- * equals active_generation; cleared when the signature xattr changes. */
+ * equals active_generation and stamp equals anchor_stamps[slot *
+ * KG_MAX_ANCHORS + anchor] (the agent bumps that when the anchor's keyring
+ * changes); cleared when the signature xattr changes. A hit counts only
+ * for a caller that may read the file by its mode bits. */
 struct kg_inode_verdict {
 	__u32 generation;
 	__u32 verified;   /* 1: signature verified by `anchor` */
 	__u32 anchor;
-	__u32 reserved;
+	__u32 stamp;      /* anchor_stamps entry read before the verification */
 };
 
 struct kg_event {

@@ -74,15 +74,38 @@ struct super_block {
 	unsigned long s_magic;
 };
 
+typedef struct {
+	uid_t val;
+} kuid_t;
+
+typedef struct {
+	__u32 val;
+} kgid_t;
+
 struct inode {
 	umode_t i_mode;
+	kuid_t i_uid;
+	kgid_t i_gid;
 	unsigned int i_nlink;
 	struct super_block *i_sb;
 	unsigned long i_ino;
 };
 
+struct qstr {
+	union {
+		struct {
+			__u32 hash;
+			__u32 len;
+		};
+		__u64 hash_len;
+	};
+	const unsigned char *name;
+};
+
 struct vfsmount;
 struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
 	struct inode *d_inode;
 };
 
@@ -129,6 +152,22 @@ struct bpf_link {
 	__u32 id;
 };
 
+struct user_namespace {
+	int level;
+};
+
+/* kernel_cap_t is one u64 since 6.3. */
+typedef struct {
+	__u64 val;
+} kernel_cap_t;
+
+struct cred {
+	kuid_t fsuid;
+	kgid_t fsgid;
+	kernel_cap_t cap_effective;
+	struct user_namespace *user_ns;
+};
+
 struct task_struct {
 	pid_t pid;
 	pid_t tgid;
@@ -137,6 +176,7 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct mm_struct *mm;
 	struct files_struct *files;
+	const struct cred *cred;
 };
 
 /* Only for the offset of name (bpf_core_field_offset). */
@@ -183,9 +223,16 @@ enum kernel_load_data_id {
 #define PROT_EXEC 0x4
 #define S_IFMT 00170000
 #define S_IFREG 0100000
+#define S_IRUSR 00400
+#define S_IRGRP 00040
+#define S_IROTH 00004
+#define CAP_DAC_OVERRIDE 1
+#define CAP_DAC_READ_SEARCH 2
+#define ELOOP 40
 #define VM_EXEC 0x4
 #define FMODE_READ 0x1
 #define FMODE_EXEC 0x20
+#define __FMODE_EXEC 0x20 /* in f_flags: opened by execve or uselib */
 #define EPERM 1
 #define ENOENT 2
 #define ENOMEM 12

@@ -10,9 +10,15 @@ _Static_assert(sizeof(struct kg_path_key) == 8 + KG_PATH_KEY_BYTES, "kg_path_key
 _Static_assert(sizeof(struct kg_path_value) == 4 * KG_OP_COUNT, "kg_path_value layout");
 _Static_assert(sizeof(struct kg_revoked_key) == 8 + KG_DIGEST_MAX, "kg_revoked_key layout");
 _Static_assert(sizeof(struct kg_policy_config) ==
-		       16 + 4 * KG_OP_COUNT + KG_POLICY_DIGEST_LEN + 4 * KG_OP_COUNT,
+		       16 + 3 * 4 * KG_OP_COUNT + KG_POLICY_DIGEST_LEN + 4 * KG_OP_COUNT,
 	       "kg_policy_config layout");
 _Static_assert(sizeof(struct kg_inode_verdict) == 16, "kg_inode_verdict layout");
+_Static_assert(sizeof(struct kg_scope_dir_key) == 24, "kg_scope_dir_key layout");
+_Static_assert(sizeof(struct kg_scope_file_key) == 32, "kg_scope_file_key layout");
+_Static_assert(sizeof(struct kg_scope_file_value) == 4 * KG_OP_COUNT + KG_FILE_NAME_BYTES,
+	       "kg_scope_file_value layout");
+_Static_assert(sizeof(struct kg_scope_dev_key) == 16, "kg_scope_dev_key layout");
+_Static_assert(KG_FILE_NAME_MAX < KG_FILE_NAME_BYTES, "name keys keep a NUL");
 _Static_assert(offsetof(struct kg_event, digest) % 8 == 0, "kg_event digest alignment");
 _Static_assert(offsetof(struct kg_event, kernel_id) == offsetof(struct kg_event, path) + KG_EVENT_PATH_MAX,
 	       "kg_event appended fields follow path");

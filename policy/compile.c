@@ -614,6 +614,37 @@ static void compile_buffer_rules(struct compiler *c)
 	}
 }
 
+static uint32_t stricter(uint32_t a, uint32_t b)
+{
+	static const int rank[] = { [KG_FAIL_ALLOW] = 0, [KG_FAIL_AUDIT] = 1, [KG_FAIL_DENY] = 2 };
+
+	return rank[a] >= rank[b] ? a : b;
+}
+
+/*
+ * What a decision on OP that fails before its rule is known does: the
+ * strictest outcome any rule covering OP, or the default, could have had.
+ * A `signed` or `deny` rule contributes its failure action, an `allow` rule
+ * allows.
+ */
+static uint32_t unresolved_outcome(const struct kg_compiled_policy *out, uint32_t default_action,
+				   int op)
+{
+	uint32_t outcome = default_action == KG_DEFAULT_DENY	? KG_FAIL_DENY
+			   : default_action == KG_DEFAULT_AUDIT ? KG_FAIL_AUDIT
+								: KG_FAIL_ALLOW;
+
+	for (size_t i = 0; i < out->n_rules; i++) {
+		const struct kg_rule *r = &out->rules[i];
+
+		if (!(r->ops & (1u << op)))
+			continue;
+		outcome = stricter(outcome, r->requirement == KG_REQ_ALLOW ? KG_FAIL_ALLOW
+									   : r->on_failure);
+	}
+	return outcome;
+}
+
 static void compile_config(struct compiler *c)
 {
 	struct kg_compiled_policy *out = c->out;
@@ -629,8 +660,10 @@ static void compile_config(struct compiler *c)
 		 * attention even when no rule names it. */
 		if (cfg->default_action[op] != KG_DEFAULT_ALLOW)
 			cfg->ops_covered |= 1u << op;
+		cfg->fail_action[op] = unresolved_outcome(out, cfg->default_action[op], op);
 	}
 	compile_buffer_rules(c);
+	cfg->everything = out->paths[0].value;
 }
 
 int kg_compile(struct kg_source_policy *src, struct kg_compiled_policy **out_policy,

@@ -764,6 +764,46 @@ static void test_audit_only(void **state)
 	}
 }
 
+/* The outcome of a failure before the rule is known, per operation: the
+ * strictest any covering rule or the default could have had. */
+static void test_fail_action(void **state)
+{
+	static const struct {
+		const char *yaml;
+		uint32_t exec, open_read;
+	} cases[] = {
+		/* global audit, one enforcing rule: deny, not the global mode */
+		{ HDR "  mode: audit\nanchors:\n  - {name: k, system: builtin}\nrules:\n  - {name: a, operations: [exec], paths: [/opt/], anchors: [k], require: signed, mode: enforce}\n  - {name: b, operations: [exec], paths: [/opt/x/], anchors: [k], require: signed}\n",
+		  KG_FAIL_DENY, KG_FAIL_ALLOW },
+		{ HDR "  mode: audit\nanchors:\n  - {name: k, system: builtin}\nrules:\n  - {name: a, operations: [exec, open_read], paths: [/opt/], anchors: [k], require: signed}\n",
+		  KG_FAIL_AUDIT, KG_FAIL_AUDIT },
+		{ HDR "rules:\n  - {name: a, operations: [exec], paths: [/opt/], require: allow}\n",
+		  KG_FAIL_ALLOW, KG_FAIL_ALLOW },
+		{ HDR "  default: deny\nrules:\n  - {name: a, operations: [exec], paths: [/opt/], require: allow}\n",
+		  KG_FAIL_DENY, KG_FAIL_DENY },
+		{ HDR "rules:\n  - {name: a, operations: [exec], paths: [/opt/], require: allow}\n  - {name: b, operations: [exec], paths: [/srv/], require: deny, mode: audit}\n",
+		  KG_FAIL_AUDIT, KG_FAIL_ALLOW },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *p = NULL;
+
+		if (load_text(cases[i].yaml, &p, &diags)) {
+			kg_diagnostics_print(&diags, stderr);
+			fail_msg("fail_action case %zu does not compile", i);
+		}
+		if (p->config.fail_action[KG_OP_EXEC] != cases[i].exec ||
+		    p->config.fail_action[KG_OP_OPEN_READ] != cases[i].open_read)
+			fail_msg("fail_action case %zu: exec %u open_read %u", i,
+				 p->config.fail_action[KG_OP_EXEC],
+				 p->config.fail_action[KG_OP_OPEN_READ]);
+		kg_policy_free(p);
+		kg_diagnostics_free(&diags);
+	}
+}
+
 static void test_default_policy(void **state)
 {
 	struct kg_diagnostics diags = { 0 };
@@ -825,6 +865,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_inheritance_gaps),
 		cmocka_unit_test(test_buffer_rules),
 		cmocka_unit_test(test_audit_only),
+		cmocka_unit_test(test_fail_action),
 		cmocka_unit_test(test_default_policy),
 	};
 

@@ -3,6 +3,11 @@
  * kg-mapexec.c - executable mappings of a file, one per mode:
  *   kg-mapexec mmap FILE      mmap(PROT_READ|PROT_EXEC, MAP_PRIVATE)
  *   kg-mapexec mprotect FILE  mmap(PROT_READ) then mprotect(PROT_READ|PROT_EXEC)
+ *   kg-mapexec premapped FILE GO
+ *                             mmap(PROT_READ), prints "mapped", waits (up
+ *                             to 300 s) until the file GO exists, then
+ *                             mprotect(PROT_READ|PROT_EXEC): a mapping made
+ *                             before the policy took effect
  *   kg-mapexec dlopen FILE    dlopen(RTLD_NOW); on failure prints dlerror=...
  *                             and result=dlopen-failed: glibc reports a
  *                             refused segment mapping without its errno
@@ -14,7 +19,15 @@
 
 #include "kg_helper.h"
 
-static int map_file(const char *path, int then_mprotect)
+static void wait_for(const char *go)
+{
+	printf("mapped\n");
+	fflush(stdout);
+	for (int i = 0; i < 3000 && access(go, F_OK) != 0; i++)
+		usleep(100000);
+}
+
+static int map_file(const char *path, int then_mprotect, const char *go)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	int prot = then_mprotect ? PROT_READ : PROT_READ | PROT_EXEC;
@@ -31,6 +44,8 @@ static int map_file(const char *path, int then_mprotect)
 		/* With PROT_READ only the mapping itself is not under test. */
 		return then_mprotect ? kg_setup_error(path, "mmap", err) : kg_result(err);
 	}
+	if (go)
+		wait_for(go);
 	if (then_mprotect && mprotect(addr, (size_t)page, PROT_READ | PROT_EXEC) != 0)
 		err = errno;
 	munmap(addr, (size_t)page);
@@ -55,11 +70,13 @@ static int open_library(const char *path)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "mmap") == 0)
-		return map_file(argv[2], 0);
+		return map_file(argv[2], 0, NULL);
 	if (argc == 3 && strcmp(argv[1], "mprotect") == 0)
-		return map_file(argv[2], 1);
+		return map_file(argv[2], 1, NULL);
+	if (argc == 4 && strcmp(argv[1], "premapped") == 0)
+		return map_file(argv[2], 1, argv[3]);
 	if (argc == 3 && strcmp(argv[1], "dlopen") == 0)
 		return open_library(argv[2]);
-	fprintf(stderr, "usage: kg-mapexec {mmap | mprotect | dlopen} FILE\n");
+	fprintf(stderr, "usage: kg-mapexec {mmap | mprotect | dlopen} FILE | premapped FILE GO\n");
 	return KG_HELPER_USAGE;
 }

@@ -3,9 +3,10 @@
 # enforce-memfd (host side): two policies for executable memory files.
 . "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
 
-# 1. An exact rule for the memfd the helper creates. Its path is what the
-#    kernel's d_path gives: "/memfd:NAME (deleted)". A prefix rule for every
-#    memfd cannot be written: scope prefixes are directories ("/memfd:/").
+# 1. An exact rule for the path the kernel's d_path gives the memfd the
+#    helper creates: "/memfd:NAME (deleted)". Scopes are bound to files in
+#    the agent's view, and a memfd is in no directory it can name: the rule
+#    covers a file of that name in /, never the memfd.
 cat >"$KG_STAGE/named.yaml" <<YAML
 keygate: 1
 policy: {name: enforce-memfd-named, version: 1, mode: enforce, default: allow}

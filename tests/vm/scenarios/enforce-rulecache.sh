@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-# enforce-rulecache: the per-inode cache of the rule resolution cannot be
-# used to bypass a rule. Each file is first used (twice: resolve, then hit
-# the cache) where no rule covers it, then given a covered path by mv, ln,
-# a renamed parent directory, or by leaving a chroot; its next use must be
-# decided by the covered rule. A cache hit reports the same decision and
-# the same event (path included) as a resolution.
+# enforce-rulecache: a file's scope follows where the file is, at once.
+# Each file is first used (twice) where no rule covers it, then moved into
+# the covered directory by mv, ln or a renamed parent directory; its next
+# use must be decided by the covered rule. A hard link is decided by the
+# directory of the link used. A chroot does not move a file out of its
+# scope: /busybox inside a jail under the covered directory is covered.
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 kge_start "$KG_DATA/policy.yaml"
@@ -51,12 +51,12 @@ mv "$out/dir" "$cov/dir" || kg_fail "mv dir"
 kge_expect errno:EPERM kg-exec "$cov/dir/child"
 kg_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$cov/dir/child"
 
-# chroot: inside the jail the program is /busybox, which no rule covers; from
-# the real root the same inode is under the covered directory.
+# chroot: inside the jail the program is /busybox, a path no rule names,
+# but the file is under the covered directory: denied there too.
 jail=$cov/jail
-chroot "$jail" /busybox true || kg_fail "exec of /busybox in the chroot $jail was not allowed"
-chroot "$jail" /busybox true || kg_fail "second exec of /busybox in the chroot $jail was not allowed"
-kg_log "exec of /busybox inside the chroot allowed (uncovered there)"
+kge_expect errno:EPERM kg-userns 0 chroot "$jail" /busybox true
+kg_expect_event op=exec verdict=deny reason=not-verity rule=protected path=/busybox
+kg_log "exec of /busybox inside the chroot denied (scope bound to the file)"
 kge_expect errno:EPERM kg-exec "$jail/busybox"
 kg_expect_event op=exec verdict=deny reason=not-verity rule=protected path="$jail/busybox"
 
