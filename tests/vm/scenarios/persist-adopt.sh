@@ -4,7 +4,8 @@
 # pinned programs keep deciding and `keygate status` says so; a restarted
 # agent adopts the state (same generation, then its own policy as the next
 # one) and reports the decisions made meanwhile: every denied exec is
-# reported by one of the two agents or counted as lost. SIGTERM leaves the
+# reported by one of the two agents or counted as lost; it binds a mount
+# made inside a scope after the adoption. SIGTERM leaves the
 # state pinned too; `keygate stop` ends it.
 # kg-timeout: 900
 KGE_START_TIMEOUT=300
@@ -109,6 +110,31 @@ want=$((ops_a + ops_b + 2)) # the loops and two single execs
 kg_log "unsigned: $want denied execs, $seen reported by the two agents, $lost lost"
 [ $((seen + lost)) -ge "$want" ] && [ $((seen + lost)) -le $((want + 1)) ] ||
 	kg_fail "$want denied execs but $seen reported and $lost lost"
+
+# The adopting agent watches mounts as a fresh one does: a file system
+# mounted inside the scope after the adoption is bound to it. Control: an
+# unsigned copy on a tmpfs outside every scope runs.
+mkdir -p /run/kg-outside "$bin/late"
+mount -t tmpfs kg-outside /run/kg-outside || kg_fail "mount tmpfs on /run/kg-outside"
+cp "$bin/unsigned" /run/kg-outside/unsigned
+kge_expect ok kg-exec /run/kg-outside/unsigned
+before=$(grep -c 'scopes bound again' "$KG_AGENT_LOG")
+t0=$(cut -d' ' -f1 /proc/uptime)
+mount -t tmpfs kg-late "$bin/late" || kg_fail "mount tmpfs on $bin/late"
+cp "$bin/unsigned" "$bin/late/unsigned"
+i=0
+while [ "$(grep -c 'scopes bound again' "$KG_AGENT_LOG")" -le "$before" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { cat "$KG_AGENT_LOG"; kg_fail "the adopting agent did not bind the new mount within 10 s"; }
+	sleep 0.1
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+ms=$(echo "$t0 $t1" | awk '{ printf "%d\n", ($2 - $1) * 1000 }')
+kg_log "mount inside the scope after adoption: bound again after $ms ms"
+[ "$ms" -le 3000 ] || kg_fail "bound only after $ms ms: the mount watch (not the 5 s rescan) should see it"
+kge_expect errno:EPERM kg-exec "$bin/late/unsigned"
+kg_expect_event op=exec verdict=deny rule=apps path="$bin/late/unsigned"
+umount "$bin/late" /run/kg-outside
 
 # SIGTERM leaves the state pinned and in force.
 kill -TERM "$KG_AGENT_PID"
