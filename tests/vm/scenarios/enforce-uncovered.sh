@@ -9,6 +9,7 @@
 # On a kernel without bpf_get_file_xattr/bpf_get_fsverity_digest (6.1)
 # keygate refuses every policy at start (exit 3, the probe's reason) and
 # leaves nothing loaded.
+# kg-timeout: 420
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 covered=$KG_DATA/covered
