@@ -31,12 +31,14 @@ if ! grep -qE '^ok +security-bpf-xattr ' /tmp/kg/probe.txt; then
 	kg_pass
 fi
 
-# The owner of a file can set user.* but not security.* xattrs on it.
-cp "$bin/unsigned" /tmp/kg-owned && chown 1000:1000 /tmp/kg-owned
-setpriv --reuid 1000 --regid 1000 --clear-groups setfattr -n user.keygate.sig -v 0x30 /tmp/kg-owned ||
-	kg_fail "the owner could not set user.keygate.sig"
-setpriv --reuid 1000 --regid 1000 --clear-groups setfattr -n security.bpf.keygate.sig -v 0x30 /tmp/kg-owned \
-	2>"$KG_OUT/setfattr.err" && kg_fail "a non-root owner set security.bpf.keygate.sig"
+# The owner of a file can set user.* but not security.* xattrs on it
+# (util-linux setpriv by its path: busybox sh runs its own applet first).
+owned=$KG_DATA/owned
+cp "$bin/unsigned" "$owned" && chown 1000:1000 "$owned"
+/usr/local/bin/setpriv --reuid 1000 --regid 1000 --clear-groups setfattr -n user.keygate.sig -v 0x30 "$owned" \
+	>"$KG_OUT/setfattr.err" 2>&1 || kg_fail "the owner could not set user.keygate.sig: $(cat "$KG_OUT/setfattr.err")"
+/usr/local/bin/setpriv --reuid 1000 --regid 1000 --clear-groups setfattr -n security.bpf.keygate.sig -v 0x30 "$owned" \
+	>"$KG_OUT/setfattr.err" 2>&1 && kg_fail "a non-root owner set security.bpf.keygate.sig"
 kg_log "a non-root owner cannot set security.bpf.keygate.sig: $(cat "$KG_OUT/setfattr.err")"
 
 kge_start "$KG_DATA/policy.yaml"
@@ -48,7 +50,7 @@ kg_expect_event op=exec verdict=deny reason=no-signature rule=bin path="$bin/uns
 kge_expect errno:EPERM kg-exec "$bin/user-only"
 kg_expect_event op=exec verdict=deny reason=no-signature rule=bin path="$bin/user-only"
 # Mode 0711: uid 1000 may execute it but not read it; not verified yet.
-setpriv --reuid 1000 --regid 1000 --clear-groups kg-exec "$bin/private" >"$KG_OUT/private.out" 2>&1
+/usr/local/bin/setpriv --reuid 1000 --regid 1000 --clear-groups kg-exec "$bin/private" >"$KG_OUT/private.out" 2>&1
 private=$(sed -n 's/^result=//p' "$KG_OUT/private.out")
 kg_log "uid 1000 executing the 0711 signed program: $private"
 [ "$private" = ok ] || { kg_expect_event op=exec path="$bin/private"; kg_fail "uid 1000 could not run the signed 0711 program: $private"; }

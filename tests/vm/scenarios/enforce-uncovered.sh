@@ -53,6 +53,8 @@ kge_start "$KG_DATA/deny.yaml"
 uncovered_ok
 kge_expect errno:EPERM kg-exec "$covered/signed"
 kg_expect_event op=exec verdict=deny reason=denied-by-rule rule=covered-denied path="$covered/signed"
+# execve's own open of the file is the exec, not an open_read.
+kg_expect_no_event op=open_read path="$covered/signed"
 kg_expect_errno EPERM cat "$covered/signed.sig"
 kg_expect_event op=open_read verdict=deny reason=denied-by-rule rule=covered-denied path="$covered/signed.sig"
 kg_stop_agent
