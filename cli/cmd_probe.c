@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
  * cmd_probe.c - `keygate probe`: one line per check (ok/FAIL + how it was
- * determined), or -j {"checks":[{"name","ok","required","detail"}],
+ * determined; a kernel feature keygate uses where present is ok/no), or -j
+ * {"checks":[{"name","ok","required","feature","detail"}],
  * "all_ok":bool,"can_enforce":bool}.
  *
- * Exit status: 0 every check passed; 3 (KG_EXIT_CANNOT_ENFORCE) some check
+ * Exit status: 0 every check but the features passed; 3 (KG_EXIT_CANNOT_ENFORCE) some check
  * failed ("can_enforce" says whether enforcement is possible at all, i.e.
  * every required check passed); 1 probing itself failed; 2 usage.
  */
@@ -21,7 +22,8 @@ static void print_human(const struct kg_probe_report *r)
 	for (int i = 0; i < r->count; i++) {
 		const struct kg_probe_check *c = &r->checks[i];
 
-		printf("%-4s %-32s %s\n", c->ok ? "ok" : "FAIL", c->name, c->detail);
+		printf("%-4s %-32s %s\n", c->ok ? "ok" : c->feature ? "no" : "FAIL", c->name,
+		       c->detail);
 	}
 	if (blocker)
 		printf("keygate cannot enforce on this kernel: %s: %s\n", blocker->name,
@@ -45,6 +47,7 @@ static void print_json(const struct kg_probe_report *r)
 		json_kv_string(&w, "name", r->checks[i].name);
 		json_kv_bool(&w, "ok", r->checks[i].ok);
 		json_kv_bool(&w, "required", r->checks[i].required);
+		json_kv_bool(&w, "feature", r->checks[i].feature);
 		json_kv_string(&w, "detail", r->checks[i].detail);
 		json_object_end(&w);
 	}

@@ -112,12 +112,18 @@ static bool policy_needs_signatures(const struct kg_compiled_policy *p)
 	return false;
 }
 
+/* Without it keygate's programs do not load: a required check, or a kfunc
+ * (the programs reference every one of them). */
+static bool blocks_loading(const struct kg_probe_check *c)
+{
+	return c->required || strncmp(c->name, "kfunc:", 6) == 0;
+}
+
 /*
- * The first probe check that stops this policy from being enforced: a
- * required check, and, when a rule verifies signatures, any kfunc or
- * fs-verity. The kfuncs a kernel may lack (bpf_get_file_xattr and
- * bpf_get_fsverity_digest before 6.8) are weak in the BPF object, so
- * allow/deny rules and defaults are enforced without them.
+ * The first probe check that stops this policy from being enforced: one
+ * that blocks loading, or, when a rule verifies signatures, fs-verity and
+ * (for a security.bpf.* signature_xattr) security-bpf-xattr. An audit-only
+ * policy is still tried without those (it reports what would fail).
  */
 static const struct kg_probe_check *enforcement_blocker(const struct kg_probe_report *r,
 							 const struct kg_compiled_policy *p)
@@ -127,10 +133,17 @@ static const struct kg_probe_check *enforcement_blocker(const struct kg_probe_re
 
 		if (c->ok)
 			continue;
-		if (c->required || (policy_needs_signatures(p) &&
-				    (strncmp(c->name, "kfunc:", 6) == 0 ||
-				     strcmp(c->name, "fs-verity") == 0)))
+		if (blocks_loading(c) ||
+		    (strcmp(c->name, "fs-verity") == 0 && policy_needs_signatures(p)) ||
+		    (strcmp(c->name, "security-bpf-xattr") == 0 && policy_needs_signatures(p) &&
+		     strncmp(p->sig_xattr, "security.bpf.", 13) == 0)) {
+			if (!blocks_loading(c) && kg_policy_is_audit_only(p)) {
+				fprintf(stderr, "keygate: warning: %s: %s; the policy is audit-only, "
+						"trying anyway\n", c->name, c->detail);
+				continue;
+			}
 			return c;
+		}
 	}
 	return NULL;
 }
@@ -151,11 +164,6 @@ static int check_kernel(struct agent *a, const struct kg_compiled_policy *p, cha
 	blocker = enforcement_blocker(&a->probe, p);
 	if (!blocker)
 		return 0;
-	if (kg_policy_is_audit_only(p)) {
-		fprintf(stderr, "keygate: warning: %s: %s; the policy is audit-only, trying anyway\n",
-			blocker->name, blocker->detail);
-		return 0;
-	}
 	snprintf(why, why_size, "this kernel cannot enforce policy %s: %s: %s", p->name,
 		 blocker->name, blocker->detail);
 	cli_error("%s", why);
@@ -319,7 +327,7 @@ static int reload(struct agent *a)
 	int err;
 
 	err = load_policy(a, &next.policy);
-	if (!err && !kg_policy_is_audit_only(next.policy))
+	if (!err)
 		blocker = enforcement_blocker(&a->probe, next.policy);
 	if (blocker) {
 		snprintf(result, sizeof(result),

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -36,19 +37,21 @@ struct keyring_lookup_args {
 #define PROC_CONFIG_PATH "/proc/config.gz"
 #define KALLSYMS_PATH "/proc/kallsyms"
 
+/* keygate's programs call every one of these: without one they do not
+ * load, whatever the policy. */
 struct kfunc_need {
 	const char *name;
-	bool required;
+	const char *since; /* the Linux release that added it */
 };
 
 static const struct kfunc_need kfuncs[] = {
-	{ "bpf_lookup_user_key", true },
-	{ "bpf_lookup_system_key", false },
-	{ "bpf_key_put", true },
-	{ "bpf_verify_pkcs7_signature", true },
-	{ "bpf_get_file_xattr", false },
-	{ "bpf_get_fsverity_digest", false },
-	{ "bpf_rdonly_cast", false }, /* the scope walk (6.2+) */
+	{ "bpf_lookup_user_key", "6.1" },
+	{ "bpf_lookup_system_key", "6.1" },
+	{ "bpf_key_put", "6.1" },
+	{ "bpf_verify_pkcs7_signature", "6.1" },
+	{ "bpf_get_file_xattr", "6.8" },
+	{ "bpf_get_fsverity_digest", "6.8" },
+	{ "bpf_rdonly_cast", "6.2" }, /* the scope walk */
 };
 
 static bool libbpf_verbose;
@@ -123,8 +126,14 @@ static void check_lsm_list(struct kg_probe_report *r)
 	int err;
 
 	err = read_small_file(LSM_LIST_PATH, list, sizeof(list));
-	if (err == -ENOENT && mount("securityfs", SECURITYFS_DIR, "securityfs", 0, NULL) == 0)
+	/* Where securityfs is not mounted (a chroot, a minimal container),
+	 * mount it for the one read and leave the system as it was. */
+	if (err == -ENOENT && mount("securityfs", SECURITYFS_DIR, "securityfs", 0, NULL) == 0) {
 		err = read_small_file(LSM_LIST_PATH, list, sizeof(list));
+		if (umount2(SECURITYFS_DIR, MNT_DETACH) != 0)
+			kg_log_warning("probe: unmounting the securityfs it mounted on %s failed: %s",
+				    SECURITYFS_DIR, strerror(errno));
+	}
 	if (err) {
 		set_result(c, false, "cannot read %s: %s", LSM_LIST_PATH, strerror(-err));
 		return;
@@ -335,11 +344,12 @@ static void check_kfuncs(struct kg_probe_report *r, const struct btf *vmlinux, i
 		struct kg_probe_check *c;
 
 		snprintf(names[i], sizeof(names[i]), "kfunc:%s", kfuncs[i].name);
-		c = add_check(r, names[i], kfuncs[i].required);
+		c = add_check(r, names[i], true);
 		if (!vmlinux)
 			set_result(c, false, "vmlinux BTF unreadable: %s", strerror(-btf_err));
 		else if (btf__find_by_name_kind(vmlinux, kfuncs[i].name, BTF_KIND_FUNC) < 0)
-			set_result(c, false, "not in vmlinux BTF: this kernel does not provide it");
+			set_result(c, false, "not in vmlinux BTF: this kernel does not provide it "
+					     "(Linux %s added it)", kfuncs[i].since);
 		else if (strcmp(kfuncs[i].name, "bpf_verify_pkcs7_signature") == 0)
 			check_pkcs7_backend(c, vmlinux);
 		else
@@ -496,6 +506,136 @@ static void check_modules(struct kg_probe_report *r)
 		set_result(c, true, "/proc/modules present, kernel.modules_disabled=0");
 }
 
+static struct kg_probe_check *add_feature(struct kg_probe_report *r, const char *name)
+{
+	struct kg_probe_check *c = add_check(r, name, false);
+
+	c->feature = true;
+	return c;
+}
+
+/* finit_module(MODULE_INIT_COMPRESSED_FILE) hands the compressed file to
+ * kernel_read_file with this id; kernels without it decompress in kmod. */
+static void check_compressed_module_reads(struct kg_probe_report *r, const struct btf *vmlinux)
+{
+	struct kg_probe_check *c = add_feature(r, "module-compressed-reads");
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	int id;
+
+	if (!vmlinux) {
+		set_result(c, false, "not checked: vmlinux BTF unreadable");
+		return;
+	}
+	id = btf__find_by_name_kind(vmlinux, "kernel_read_file_id", BTF_KIND_ENUM);
+	t = id < 0 ? NULL : btf__type_by_id(vmlinux, id);
+	for (int i = 0; t && i < btf_vlen(t); i++) {
+		e = btf_enum(t) + i;
+		if (strcmp(btf__name_by_offset(vmlinux, e->name_off),
+			   "READING_MODULE_COMPRESSED") == 0) {
+			set_result(c, true, "READING_MODULE_COMPRESSED = %d: the kernel reads "
+					    "compressed module files itself; decided as module_file",
+				   e->val);
+			return;
+		}
+	}
+	set_result(c, false, "no READING_MODULE_COMPRESSED in enum kernel_read_file_id: "
+			     "compressed modules are decompressed by kmod and loaded from a buffer");
+}
+
+/* A kfunc giving BPF the real (upper or lower) inode behind an overlayfs
+ * file, whose fs-verity and signature the overlay inode does not carry. */
+static void check_overlay_backing_file(struct kg_probe_report *r, const struct btf *vmlinux)
+{
+	struct kg_probe_check *c = add_feature(r, "overlay-backing-file");
+
+	if (!vmlinux)
+		set_result(c, false, "not checked: vmlinux BTF unreadable");
+	else if (btf__find_by_name_kind(vmlinux, "bpf_real_data_inode", BTF_KIND_FUNC) >= 0)
+		set_result(c, true, "kfunc bpf_real_data_inode in vmlinux BTF: BPF reaches the "
+				    "real file behind an overlayfs file");
+	else
+		set_result(c, false, "no kfunc bpf_real_data_inode: BPF sees only the overlay "
+				     "inode of a file on overlayfs (signed rules refuse it: overlay)");
+}
+
+/* Sets a security.bpf. xattr on a scratch file in dir, opens the file
+ * under probe_xattr_on_open and returns what bpf_get_file_xattr said
+ * (in *result), or -errno when the trial itself failed. */
+static int security_bpf_xattr_trial(const char *dir, long long *result, const char **step)
+{
+	static const char value[] = "kg1";
+	struct bpf_link *link = NULL;
+	struct probe_bpf *skel = NULL;
+	char path[64];
+	int err = 0, fd;
+
+	snprintf(path, sizeof(path), "%s/keygate-probe-XXXXXX", dir);
+	*step = "creating a scratch file";
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	*step = "setting security.bpf.keygate_probe on it";
+	if (setxattr(path, "security.bpf.keygate_probe", value, sizeof(value) - 1, 0) != 0) {
+		err = -errno;
+		goto out;
+	}
+	*step = "loading probe_xattr_on_open";
+	err = probe_load_only(&skel, "probe_xattr_on_open");
+	if (err)
+		goto out;
+	skel->bss->xattr_tgid = (__u32)getpid();
+	*step = "attaching probe_xattr_on_open";
+	link = bpf_program__attach_lsm(skel->progs.probe_xattr_on_open);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	*result = skel->data->xattr_result;
+out:
+	bpf_link__destroy(link);
+	probe_bpf__destroy(skel);
+	unlink(path);
+	return err;
+}
+
+/* Whether bpf_get_file_xattr reads security.bpf.* names (only root can
+ * set those): tried for real, since no BTF type tells. */
+static void check_security_bpf_xattr(struct kg_probe_report *r, const struct btf *vmlinux)
+{
+	struct kg_probe_check *c = add_feature(r, "security-bpf-xattr");
+	const char *step = "";
+	long long result = 1;
+	int err;
+
+	if (!vmlinux || btf__find_by_name_kind(vmlinux, "bpf_get_file_xattr", BTF_KIND_FUNC) < 0) {
+		set_result(c, false, "no kfunc bpf_get_file_xattr");
+		return;
+	}
+	if (geteuid() != 0) {
+		set_result(c, false, "not checked: needs root");
+		return;
+	}
+	err = security_bpf_xattr_trial("/dev/shm", &result, &step);
+	if (err == -ENOENT || err == -EOPNOTSUPP)
+		err = security_bpf_xattr_trial("/tmp", &result, &step);
+	if (err)
+		set_result(c, false, "not checked: %s failed: %s", step, strerror(-err));
+	else if (result == 3)
+		set_result(c, true, "bpf_get_file_xattr read a security.bpf. xattr: a "
+				    "signature_xattr named security.bpf.* works here");
+	else if (result == -EPERM)
+		set_result(c, false, "bpf_get_file_xattr refuses security.bpf. names (EPERM): "
+				     "only user.* signature xattrs work here");
+	else
+		set_result(c, false, "bpf_get_file_xattr on a security.bpf. xattr returned %lld",
+			   result);
+}
+
 int kg_probe_run(struct kg_probe_report *r, bool verbose)
 {
 	libbpf_print_fn_t old_print;
@@ -516,13 +656,16 @@ int kg_probe_run(struct kg_probe_report *r, bool verbose)
 	check_keyring_lookup(r, vmlinux);
 	check_fsverity(r, vmlinux);
 	check_modules(r);
+	check_compressed_module_reads(r, vmlinux);
+	check_security_bpf_xattr(r, vmlinux);
+	check_overlay_backing_file(r, vmlinux);
 	btf__free(vmlinux);
 	libbpf_set_print(old_print);
 
 	r->all_ok = true;
 	r->can_enforce = true;
 	for (int i = 0; i < r->count; i++) {
-		if (!r->checks[i].ok) {
+		if (!r->checks[i].ok && !r->checks[i].feature) {
 			r->all_ok = false;
 			if (r->checks[i].required)
 				r->can_enforce = false;

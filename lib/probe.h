@@ -10,20 +10,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define KG_PROBE_MAX_CHECKS 16
+#define KG_PROBE_MAX_CHECKS 24
 #define KG_PROBE_DETAIL_LEN 256
 
 struct kg_probe_check {
 	const char *name;  /* stable identifier, e.g. "lsm-load", "kfunc:bpf_key_put" */
 	bool ok;
 	bool required;     /* enforcement is impossible without it */
+	bool feature;      /* a kernel facility keygate uses where present; its
+			    * absence is documented and leaves all_ok alone */
 	char detail[KG_PROBE_DETAIL_LEN]; /* what was found, or why it failed */
 };
 
 struct kg_probe_report {
 	struct kg_probe_check checks[KG_PROBE_MAX_CHECKS];
 	int count;
-	bool all_ok;
+	bool all_ok;       /* every check but the features passed */
 	bool can_enforce;  /* every required check passed */
 };
 

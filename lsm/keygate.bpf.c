@@ -1027,11 +1027,11 @@ int BPF_PROG(keygate_file_open, struct file *file, int ret)
 {
 	if (ret)
 		return earlier_verdict(ret);
-	/* Exec opens are decided by keygate_bprm_check_security. The open
-	 * flag __FMODE_EXEC marks them (not settable from open(2)); f_mode
-	 * may not carry FMODE_EXEC yet when the hook runs. */
+	/* Exec opens are decided by keygate_bprm_check_security. 7.2 hands
+	 * them to this hook without FMODE_EXEC in f_mode; the open flags
+	 * still say so. */
 	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC) ||
-	    (file->f_flags & __FMODE_EXEC))
+	    (file->f_flags & FMODE_EXEC_OPEN_FLAGS))
 		return 0;
 	return decide_file(file, KG_OP_OPEN_READ, false);
 }

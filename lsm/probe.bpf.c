@@ -10,6 +10,8 @@
  *   result in global data for userspace, and releases the key.
  * probe_keyring_lookup_on_open: the same lookup from a sleepable LSM hook,
  *   for kernels that refuse key kfuncs in syscall programs.
+ * probe_xattr_on_open: reads a security.bpf. xattr of a file the probe
+ *   opens, to tell whether bpf_get_file_xattr accepts such names.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,6 +22,8 @@ char LICENSE[] SEC("license") = "GPL";
 extern struct bpf_key *bpf_lookup_user_key(__u32 serial, __u64 flags) __ksym __weak;
 extern struct bpf_key *bpf_lookup_system_key(__u64 id) __ksym __weak;
 extern void bpf_key_put(struct bpf_key *key) __ksym __weak;
+extern int bpf_get_file_xattr(struct file *file, const char *name__str,
+			      struct bpf_dynptr *value_p) __ksym __weak;
 
 __u64 file_open_calls;
 
@@ -79,5 +83,28 @@ int BPF_PROG(probe_keyring_lookup_on_open, struct file *file, int ret)
 	    lookup_found != -1)
 		return ret;
 	lookup_keyring(&lookup_request);
+	return ret;
+}
+
+/*
+ * bpf_get_file_xattr on the file the probe opens (in xattr_tgid), with a
+ * security.bpf. name: the value's length where the kernel reads such
+ * names, -EPERM where it reads only user.* ones.
+ */
+const volatile char xattr_name[] = "security.bpf.keygate_probe"; /* read-only data */
+__u32 xattr_tgid;
+__s64 xattr_result = 1; /* 1: not run */
+char xattr_value[16];
+
+SEC("lsm.s/file_open")
+int BPF_PROG(probe_xattr_on_open, struct file *file, int ret)
+{
+	struct bpf_dynptr value;
+
+	if (xattr_tgid == 0 || (bpf_get_current_pid_tgid() >> 32) != xattr_tgid ||
+	    xattr_result != 1)
+		return ret;
+	bpf_dynptr_from_mem(xattr_value, sizeof(xattr_value), 0, &value);
+	xattr_result = bpf_get_file_xattr(file, (const char *)xattr_name, &value);
 	return ret;
 }

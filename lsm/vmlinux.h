@@ -232,7 +232,9 @@ enum kernel_load_data_id {
 #define VM_EXEC 0x4
 #define FMODE_READ 0x1
 #define FMODE_EXEC 0x20
-#define __FMODE_EXEC 0x20 /* in f_flags: opened by execve or uselib */
+/* execve's open flag __FMODE_EXEC in f_flags: 040000000 before 7.x, the
+ * FMODE_EXEC bit since (asm-generic values, as on x86 and arm64). */
+#define FMODE_EXEC_OPEN_FLAGS (040000000 | 0x20)
 #define EPERM 1
 #define ENOENT 2
 #define ENOMEM 12

@@ -4,7 +4,8 @@
 # quickstart.sh - README Quick start command 1 (fresh Debian 12, as root):
 # installs the dependencies, builds keygate, asks the kernel what it supports
 # (`keygate probe`) and then runs the agent on its built-in default policy:
-#  - here, in the foreground, when this kernel can enforce (Ctrl-C stops it);
+#  - here, in the foreground, when this kernel can enforce (Ctrl-C stops it,
+#    then `keygate stop` ends the enforcement it leaves pinned);
 #  - otherwise in the bundled VM (qemu, Debian's 6.12 kernel), after saying
 #    why, with a short demo of what the agent reports.
 #
@@ -35,7 +36,11 @@ set -e
 
 if [ "$probe_status" != 3 ] || "$keygate" -j probe | grep -q '"can_enforce":true'; then
 	echo "== 4/4 keygate run: the agent on its built-in default policy (Ctrl-C to stop)"
-	exec "$keygate" run
+	# The agent leaves its policy pinned in force when it exits (keygate(8),
+	# PERSISTENCE); a demo ends enforcement too.
+	"$keygate" run || true
+	echo "== keygate stop: ending enforcement"
+	exec "$keygate" stop
 fi
 
 reason=$("$keygate" probe | sed -n 's/^keygate cannot enforce on this kernel: //p' || true)

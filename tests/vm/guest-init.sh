@@ -28,16 +28,18 @@ hostname keygate-vm
 echo "KG-BOOTED $(uname -r)"
 # Modules come compressed; the kernel decompresses them (MODULE_DECOMPRESS).
 # No udev here to load drivers by modalias: the disk needs virtio_pci (a
-# module in 6.1's cloud kernel, built in from 6.12 on) and virtio_blk.
+# module in 6.1's cloud kernel, built in from 6.12 on; 7.x's package has no
+# modules.builtin, so modprobe fails for it there) and virtio_blk.
+modprobe_errors=
 for m in virtio_pci virtio_blk; do
-	/usr/sbin/modprobe "$m" || echo "KG-ERROR modprobe $m failed"
+	/usr/sbin/modprobe "$m" 2>/dev/null || modprobe_errors="$modprobe_errors modprobe-$m-failed"
 done
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	[ -b /dev/vda ] && break
 	sleep 0.5
 done
 if ! mount -t ext4 /dev/vda /data; then
-	echo "KG-ERROR cannot mount the data disk /dev/vda on /data"
+	echo "KG-ERROR cannot mount the data disk /dev/vda on /data${modprobe_errors:+ (${modprobe_errors# })}"
 fi
 
 run_scenario() {

@@ -67,7 +67,8 @@ fi
 keygate=$build/cli/keygate
 [ -x "$keygate" ] || die "$keygate not built"
 
-work=$build/tests/vm/work
+# Per kernel, so batches on two kernels can run side by side.
+work=$build/tests/vm/work-$kernel
 rm -rf "$work"
 mkdir -p "$work/root" "$work/stage"
 

@@ -80,6 +80,9 @@ static const struct invalid_case invalid_cases[] = {
 	{ HDR "  default: {exec: dney}\n", "t.yaml:5:19: error: unknown default action 'dney'; did you mean 'deny'?" },
 	{ HDR "  signature_xattr: security.ima\n", "t.yaml:5:20: error: signature_xattr 'security.ima' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)" },
 	{ HDR "  signature_xattr: user.\n", "t.yaml:5:20: error: signature_xattr 'user.' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)" },
+	{ HDR "  signature_xattr: security.bpf.\n", "t.yaml:5:20: error: signature_xattr 'security.bpf.' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)" },
+	{ HDR "  signature_xattr: security.bpfx.sig\n", "t.yaml:5:20: error: signature_xattr 'security.bpfx.sig' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)" },
+	{ HDR "  signature_xattr: trusted.keygate.sig\n", "t.yaml:5:20: error: signature_xattr 'trusted.keygate.sig' must start with 'user.' or 'security.bpf.' (the only names BPF programs can read)" },
 	{ HDR "  signature_xattr: user.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "t.yaml:5:20: error: signature_xattr 'user.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is longer than 63 bytes" },
 	{ HDR RULE_OK, NULL }, /* sanity: valid (see test) */
 	{ "keygate: 1\npolicy:\n  name: t\n  version: 1\nrules: []\n", "t.yaml:1:1: error: policy has no rules" },
@@ -296,6 +299,27 @@ static void expect_first_error(const char *yaml, const char *expected)
 	assert_string_equal(got, expected);
 	free(got);
 	kg_diagnostics_free(&diags);
+}
+
+/* Both names bpf_get_file_xattr can read are accepted as they are. */
+static void test_signature_xattr_names(void **state)
+{
+	static const char *const names[] = { "user.keygate.sig", "security.bpf.keygate.sig",
+					     "security.bpf.x" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct kg_diagnostics diags = { 0 };
+		struct kg_compiled_policy *p = NULL;
+		char yaml[256];
+
+		snprintf(yaml, sizeof(yaml), HDR "  signature_xattr: %s\n" RULE_OK, names[i]);
+		assert_int_equal(load_text(yaml, &p, &diags), 0);
+		assert_int_equal(diags.count, 0);
+		assert_string_equal(p->sig_xattr, names[i]);
+		kg_policy_free(p);
+		kg_diagnostics_free(&diags);
+	}
 }
 
 static void test_limits(void **state)
@@ -860,6 +884,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_deep_nesting_is_rejected_quickly),
 		cmocka_unit_test(test_wide_policies_are_rejected_quickly),
 		cmocka_unit_test(test_keyring_forms),
+		cmocka_unit_test(test_signature_xattr_names),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_specificity),
 		cmocka_unit_test(test_inheritance_gaps),

@@ -5,6 +5,7 @@
 # they run and are reported; after the agent exits none of its programs
 # stays attached. A changed signature xattr is verified again; a nested
 # directory's rule beats its parent's.
+# kg-timeout: 420
 . /kg/scenarios/enforce-lib.sh
 kge_setup
 bin=$KG_DATA/bin

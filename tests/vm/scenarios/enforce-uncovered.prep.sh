@@ -28,3 +28,7 @@ YAML
 	kg_prep_policy_head uncovered-signed enforce
 	kg_prep_signed_rule covered "$ops" "$KG_GUEST_DATA/covered/" "log: all"
 } >"$KG_STAGE/signed.yaml"
+{
+	kg_prep_policy_head uncovered-audit audit
+	kg_prep_signed_rule covered "$ops" "$KG_GUEST_DATA/covered/"
+} >"$KG_STAGE/audit.yaml"
