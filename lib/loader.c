@@ -291,6 +291,49 @@ static int examine_pinned(struct kg_loader *l, uint64_t layout, struct kg_adopti
 	return reuse_pinned_maps(l);
 }
 
+/* Arguments of an LSM hook in the running kernel (its bpf_lsm_ stub's BTF
+ * prototype), or -errno. */
+static int lsm_hook_arity(const char *stub)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, err;
+
+	err = libbpf_get_error(vmlinux);
+	if (err)
+		return err;
+	id = btf__find_by_name_kind(vmlinux, stub, BTF_KIND_FUNC);
+	if (id < 0) {
+		err = id;
+		goto out;
+	}
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	err = t && btf_is_func_proto(t) ? btf_vlen(t) : -EINVAL;
+out:
+	btf__free(vmlinux);
+	return err;
+}
+
+/* The self-protection program on the bpf hook exists in two prototypes
+ * (lsm/guard.bpf.h); only the one the kernel's hook has is loaded. */
+static int choose_hook_variants(struct keygate_bpf *skel)
+{
+	int n = lsm_hook_arity("bpf_lsm_bpf");
+
+	if (n < 0) {
+		kg_log_error("reading the prototype of the kernel's bpf LSM hook from BTF failed: %s",
+			     strerror(-n));
+		return n;
+	}
+	if (n != 3 && n != 4) {
+		kg_log_error("the kernel's bpf LSM hook takes %d arguments; keygate knows 3 and 4", n);
+		return -EOPNOTSUPP;
+	}
+	bpf_program__set_autoload(skel->progs.keygate_guard_bpf, n == 3);
+	bpf_program__set_autoload(skel->progs.keygate_guard_bpf_kernel, n == 4);
+	return 0;
+}
+
 int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adoption *ad)
 {
 	struct kg_loader *l;
@@ -316,6 +359,9 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adop
 		kg_log_error("opening keygate's BPF object failed: %s", strerror(-err));
 		goto fail;
 	}
+	err = choose_hook_variants(l->skel);
+	if (err)
+		goto fail;
 	memset((char *)l->skel->rodata->sig_xattr, 0, KG_XATTR_NAME_MAX);
 	memcpy((char *)l->skel->rodata->sig_xattr, sig_xattr, len);
 	layout = layout_hash(l->skel);

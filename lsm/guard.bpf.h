@@ -8,7 +8,8 @@
  *   keygate_guard_bpf_map (not sleepable)   any fd of one of keygate's maps
  *       (by id, by pin, at load of another program): no update, delete,
  *       freeze, mmap or read by another tool
- *   keygate_guard_bpf (not sleepable)       BPF_LINK_DETACH and
+ *   keygate_guard_bpf or _bpf_kernel (not sleepable, one loaded: the
+ *       hook's prototype differs between kernels)  BPF_LINK_DETACH and
  *       BPF_LINK_UPDATE of a keygate link; also arms the guard
  *   keygate_guard_inode_permission (not sleepable)  opening a pinned link
  *   keygate_guard_inode_unlink, _inode_rmdir, _inode_rename (not
@@ -168,8 +169,7 @@ static __always_inline __u32 link_id_of_fd(__u32 fd)
 	return link ? BPF_CORE_READ(link, id) : 0;
 }
 
-SEC("lsm/bpf")
-int BPF_PROG(keygate_guard_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+static __always_inline int guard_bpf(int cmd, union bpf_attr *attr, int ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct kg_guard *g = guard_state();
@@ -191,6 +191,22 @@ int BPF_PROG(keygate_guard_bpf, int cmd, union bpf_attr *attr, unsigned int size
 	if (!id || !bpf_map_lookup_elem(&guarded_links, &id) || guard_trusts_current(g))
 		return 0;
 	return guard_deny(KG_OP_GUARD_LINK, NULL);
+}
+
+/* security_bpf() gained a `bool kernel` argument (7.x kernels), so its LSM
+ * return value moved one slot; the loader keeps the one variant whose
+ * prototype matches the running kernel's BTF (kg_loader_open). */
+SEC("lsm/bpf")
+int BPF_PROG(keygate_guard_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	return guard_bpf(cmd, attr, ret);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(keygate_guard_bpf_kernel, int cmd, union bpf_attr *attr, unsigned int size,
+	     bool kernel, int ret)
+{
+	return guard_bpf(cmd, attr, ret);
 }
 
 SEC("lsm/inode_permission")
