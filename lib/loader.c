@@ -169,40 +169,6 @@ static uint64_t layout_hash(const struct keygate_bpf *skel)
 	return h;
 }
 
-/*
- * The bpf LSM hook is bpf(cmd, attr, size) until 6.14 and bpf(cmd, attr,
- * size, kernel) since 6.15; a program reads the earlier verdict after the
- * last argument, so only the program written for the running kernel's
- * prototype (from its BTF) is loaded.
- */
-static int choose_bpf_hook_program(struct keygate_bpf *skel)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	const struct btf_type *fn, *proto;
-	int id, n, err = 0;
-
-	if (!vmlinux) {
-		err = -errno;
-		kg_log_error("reading the kernel's BTF (/sys/kernel/btf/vmlinux) failed: %s",
-			  strerror(-err));
-		return err;
-	}
-	id = btf__find_by_name_kind(vmlinux, "bpf_lsm_bpf", BTF_KIND_FUNC);
-	fn = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
-	proto = fn ? btf__type_by_id(vmlinux, fn->type) : NULL;
-	n = proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
-	if (n != 3 && n != 4) {
-		kg_log_error("the kernel's bpf LSM hook (bpf_lsm_bpf) has %d arguments in its "
-			  "BTF; keygate's self-protection knows 3 and 4", n);
-		err = -EOPNOTSUPP;
-	} else {
-		bpf_program__set_autoload(skel->progs.keygate_guard_bpf, n == 3);
-		bpf_program__set_autoload(skel->progs.keygate_guard_bpf_kernel_arg, n == 4);
-	}
-	btf__free(vmlinux);
-	return err;
-}
-
 /* Before the load: the programs about to load use the pinned maps. */
 static int reuse_pinned_maps(struct kg_loader *l)
 {
@@ -322,6 +288,49 @@ static int examine_pinned(struct kg_loader *l, uint64_t layout, struct kg_adopti
 	return reuse_pinned_maps(l);
 }
 
+/* Arguments of an LSM hook in the running kernel (its bpf_lsm_ stub's BTF
+ * prototype), or -errno. */
+static int lsm_hook_arity(const char *stub)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, err;
+
+	err = libbpf_get_error(vmlinux);
+	if (err)
+		return err;
+	id = btf__find_by_name_kind(vmlinux, stub, BTF_KIND_FUNC);
+	if (id < 0) {
+		err = id;
+		goto out;
+	}
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	err = t && btf_is_func_proto(t) ? btf_vlen(t) : -EINVAL;
+out:
+	btf__free(vmlinux);
+	return err;
+}
+
+/* The self-protection program on the bpf hook exists in two prototypes
+ * (lsm/guard.bpf.h); only the one the kernel's hook has is loaded. */
+static int choose_hook_variants(struct keygate_bpf *skel)
+{
+	int n = lsm_hook_arity("bpf_lsm_bpf");
+
+	if (n < 0) {
+		kg_log_error("reading the prototype of the kernel's bpf LSM hook from BTF failed: %s",
+			     strerror(-n));
+		return n;
+	}
+	if (n != 3 && n != 4) {
+		kg_log_error("the kernel's bpf LSM hook takes %d arguments; keygate knows 3 and 4", n);
+		return -EOPNOTSUPP;
+	}
+	bpf_program__set_autoload(skel->progs.keygate_guard_bpf, n == 3);
+	bpf_program__set_autoload(skel->progs.keygate_guard_bpf_kernel, n == 4);
+	return 0;
+}
+
 int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adoption *ad)
 {
 	struct kg_loader *l;
@@ -347,12 +356,13 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adop
 		kg_log_error("opening keygate's BPF object failed: %s", strerror(-err));
 		goto fail;
 	}
+	err = choose_hook_variants(l->skel);
+	if (err)
+		goto fail;
 	memset((char *)l->skel->rodata->sig_xattr, 0, KG_XATTR_NAME_MAX);
 	memcpy((char *)l->skel->rodata->sig_xattr, sig_xattr, len);
 	layout = layout_hash(l->skel);
 	err = examine_pinned(l, layout, ad);
-	if (!err)
-		err = choose_bpf_hook_program(l->skel);
 	if (err)
 		goto fail;
 

@@ -8,8 +8,8 @@
  *   keygate_guard_bpf_map (not sleepable)   any fd of one of keygate's maps
  *       (by id, by pin, at load of another program): no update, delete,
  *       freeze, mmap or read by another tool
- *   keygate_guard_bpf, _bpf_kernel_arg (not sleepable; one is loaded, by
- *       the kernel's prototype of the hook)  BPF_LINK_DETACH and
+ *   keygate_guard_bpf or _bpf_kernel (not sleepable, one loaded: the
+ *       hook's prototype differs between kernels)  BPF_LINK_DETACH and
  *       BPF_LINK_UPDATE of a keygate link; also arms the guard
  *   keygate_guard_inode_permission (not sleepable)  opening a pinned link
  *   keygate_guard_inode_unlink, _inode_rmdir, _inode_rename (not
@@ -193,13 +193,9 @@ static __always_inline int guard_bpf(int cmd, union bpf_attr *attr, int ret)
 	return guard_deny(KG_OP_GUARD_LINK, NULL);
 }
 
-/*
- * The bpf hook gained a fourth argument in 6.15 (bool kernel: the command
- * comes from the kernel itself), which moves the earlier verdict one slot
- * on. One program per prototype; the loader loads the one matching the
- * running kernel's BTF (kg_loader_open), so no program reads an argument
- * as the verdict.
- */
+/* security_bpf() gained a `bool kernel` argument (7.x kernels), so its LSM
+ * return value moved one slot; the loader keeps the one variant whose
+ * prototype matches the running kernel's BTF (kg_loader_open). */
 SEC("lsm/bpf")
 int BPF_PROG(keygate_guard_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
 {
@@ -207,7 +203,7 @@ int BPF_PROG(keygate_guard_bpf, int cmd, union bpf_attr *attr, unsigned int size
 }
 
 SEC("lsm/bpf")
-int BPF_PROG(keygate_guard_bpf_kernel_arg, int cmd, union bpf_attr *attr, unsigned int size,
+int BPF_PROG(keygate_guard_bpf_kernel, int cmd, union bpf_attr *attr, unsigned int size,
 	     bool kernel, int ret)
 {
 	return guard_bpf(cmd, attr, ret);
