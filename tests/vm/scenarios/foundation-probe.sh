@@ -40,7 +40,7 @@ if [ "$kernel" = 6.1 ]; then
 	want_features=no
 else
 	[ "$status" = 0 ] || kg_fail "keygate probe exited with $status, expected 0"
-	for kfunc in bpf_get_file_xattr bpf_get_fsverity_digest; do
+	for kfunc in bpf_get_file_xattr bpf_get_fsverity_digest bpf_rdonly_cast; do
 		grep -qE "^ok +kfunc:$kfunc " "$KG_OUT/probe.txt" || kg_fail "probe check kfunc:$kfunc failed"
 	done
 	want_features=$([ "$kernel" = 7 ] && echo ok || echo no)
@@ -66,9 +66,9 @@ case $json in
 *) echo "$json"; kg_fail "keygate -j probe output is not the expected JSON object ($verdict)" ;;
 esac
 n=$(echo "$json" | grep -o '"name":' | wc -l)
-[ "$n" = 15 ] || kg_fail "expected 15 checks in JSON, found $n"
+[ "$n" = 16 ] || kg_fail "expected 16 checks in JSON, found $n"
 n=$(echo "$json" | grep -o '"feature":true' | wc -l)
 [ "$n" = 3 ] || kg_fail "expected 3 feature checks in JSON, found $n"
 # The runner parses KG-JSON lines on the host with a real JSON parser.
 echo "KG-JSON $json"
-kg_log "keygate -j probe on $release: 15 checks, $verdict, features $want_features"
+kg_log "keygate -j probe on $release: 16 checks, $verdict, features $want_features"
