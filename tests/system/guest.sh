@@ -266,13 +266,14 @@ EOF
 }
 
 phase2() {
+	# Read before disable: daemon-reload forgets an inactive, disabled unit.
+	loop0=$(systemctl show -p ActiveEnterTimestampMonotonic --value kgsys-bootloop)
 	systemctl disable -q kgsys-bootloop.service
 	check boot-active "keygate.service is active after the reboot" wait_for 300 systemctl is-active -q keygate
 	wait_for 30 denied
 	g=$(gap_stop boot)
 	check boot-denies "denied after the reboot" denied
 	enf=$(systemctl show -p ActiveEnterTimestampMonotonic --value keygate)
-	loop0=$(systemctl show -p ActiveEnterTimestampMonotonic --value kgsys-bootloop)
 	check boot-before-sysinit "keygate.service was active before sysinit.target" \
 		sh -c '[ "$(systemctl show -p ActiveEnterTimestampMonotonic --value sysinit.target)" -ge '"$enf"' ]'
 	say "FIGURE gap_reboot=$g boot_to_enforcing_ms=$((enf / 1000)) boot_window_ms=$(((enf - loop0) / 1000))"
