@@ -31,7 +31,7 @@ check() { # check NAME DETAIL CMD...: PASS when CMD succeeds
 	fi
 }
 ms() { echo $(($(date +%s%N) / 1000000)); }
-adoptions() { keygate status -j 2>/dev/null | sed -n 's/.*"adoptions": *\([0-9]*\).*/\1/p'; }
+adoptions() { keygate -j status 2>/dev/null | sed -n 's/.*"adoptions": *\([0-9]*\).*/\1/p'; }
 gap_zero() { # gap_zero NAME WHAT COUNT: no unsigned exec got through
 	if [ "$3" = 0 ]; then
 		pass "$1 $2: 0 unsigned execs ran"
