@@ -103,6 +103,11 @@ fi
 # its kernel; the scenarios count towards the totals, and a kernel that
 # cannot be fetched or booted counts as a failure.
 vm_short_6_1=(foundation-probe foundation-keyring enforce-uncovered)
+# Named, with the reason, and run on 6.12: on 7.x the previous release to
+# upgrade from cannot run (it denies every exec there, the bug this release
+# fixes), and the firmware test module's prep fetches the kernel's headers
+# through the host's apt lists, which do not carry unstable.
+vm_not_on_7=(persist-upgrade enforce-firmware)
 vm_logs=$(mktemp -d)
 vm_run() {
 	local kernel=$1
@@ -131,7 +136,17 @@ step "VM tier (qemu): full batch on 6.12 and 7.x, short batch on 6.1"
 vm_start=$(date +%s)
 vm_run 6.12 &
 vm_612=$!
-vm_run unstable &
+on_7=()
+for f in "$src"/tests/vm/scenarios/*.sh "$src"/packaging/tests/vm/*.sh; do
+	case $f in *.prep.sh | *-lib.sh) continue ;; esac
+	name=$(basename "$f" .sh)
+	if printf '%s\n' "${vm_not_on_7[@]}" | grep -qx "$name"; then
+		echo "vm[7.x]: not run on 7.x (runs on 6.12): $name"
+		continue
+	fi
+	on_7+=("$f")
+done
+vm_run unstable "${on_7[@]}" &
 vm_unstable=$!
 wait "$vm_612" "$vm_unstable"
 short=()
