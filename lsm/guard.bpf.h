@@ -31,27 +31,27 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct kg_guard);
-} guard SEC(".maps");
+} kg_guard SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, KG_GUARDED_MAX);
 	__type(key, struct kg_guarded_inode);
 	__type(value, __u32); /* enum kg_guarded_kind */
-} guarded_inodes SEC(".maps");
+} kg_guard_inodes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, KG_GUARDED_MAX);
 	__type(key, __u32); /* link id */
 	__type(value, __u32);
-} guarded_links SEC(".maps");
+} kg_guard_links SEC(".maps");
 
 static __always_inline struct kg_guard *guard_state(void)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&guard, &zero);
+	return bpf_map_lookup_elem(&kg_guard, &zero);
 }
 
 static __always_inline struct inode *exe_inode(struct task_struct *task)
@@ -101,13 +101,13 @@ struct {
 	__uint(max_entries, KG_GUARDED_MAX);
 	__type(key, __u32); /* map id */
 	__type(value, __u32);
-} guarded_maps SEC(".maps");
+} kg_guard_maps SEC(".maps");
 
 static __always_inline bool is_keygate_map(const struct bpf_map *map)
 {
 	__u32 id = map->id;
 
-	return bpf_map_lookup_elem(&guarded_maps, &id) != NULL;
+	return bpf_map_lookup_elem(&kg_guard_maps, &id) != NULL;
 }
 
 /* A pinned object or directory of keygate's: its kind, or 0. */
@@ -120,7 +120,7 @@ static __always_inline __u32 guarded_kind(struct inode *inode)
 		return 0;
 	key.dev = inode->i_sb->s_dev;
 	key.ino = inode->i_ino;
-	kind = bpf_map_lookup_elem(&guarded_inodes, &key);
+	kind = bpf_map_lookup_elem(&kg_guard_inodes, &key);
 	return kind ? *kind : 0;
 }
 
@@ -188,7 +188,7 @@ static __always_inline int guard_bpf(int cmd, union bpf_attr *attr, int ret)
 	if (bpf_probe_read_kernel(&link_fd, sizeof(link_fd), attr))
 		return 0;
 	id = link_id_of_fd(link_fd);
-	if (!id || !bpf_map_lookup_elem(&guarded_links, &id) || guard_trusts_current(g))
+	if (!id || !bpf_map_lookup_elem(&kg_guard_links, &id) || guard_trusts_current(g))
 		return 0;
 	return guard_deny(KG_OP_GUARD_LINK, NULL);
 }

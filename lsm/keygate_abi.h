@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
 /*
  * keygate_abi.h - the one contract between keygate's BPF programs (lsm/) and
- * userspace (policy/, agent/). Map keys, map values and ring-buffer events,
+ * userspace (policy/, lib/, cli/). Map keys, map values and ring-buffer events,
  * fixed-width types only. The policy compiler emits exactly these structs;
  * the agent writes them into the maps unchanged (after resolving keyring
- * serials). Userspace asserts the sizes in policy/abi_check.c.
+ * serials). Every shared size is asserted at the end of this file.
  *
  * Double buffering: every policy map is indexed by a slot (0 or 1). The
  * programs read the bss variable `active_generation` once per hook; its low
@@ -53,6 +53,36 @@
 
 #define KG_RULE_NONE 0xffffffffu
 #define KG_ANCHOR_NONE 0xffffffffu
+
+/*
+ * What each failure does (the reason goes into the event; "action" is the
+ * rule's on_failure: deny is -EPERM, audit logs and allows):
+ *   failure                                  outcome
+ *   file not fs-verity (not_verity)          action
+ *   no signature xattr (no_signature)        action
+ *   signature too long or unparsable         action (malformed_signature)
+ *   signature rejected, signer unknown       next anchor; then action
+ *   anchor keyring lookup fails              next anchor; then action
+ *                                            (keyring_gone)
+ *   digest revoked (revoked)                 action, whatever the signature
+ *   signed rule, load from a buffer          action (no_file)
+ *   signed rule, file on overlayfs           action (overlay)
+ *   xattr read error, no scratch memory      action (internal_error, errno)
+ *   scope walk deeper than
+ *     KG_SCOPE_DEPTH_MAX, corrupt rule index kg_policy_config.fail_action[op]
+ *                                            (internal_error), before any rule
+ *   mprotect of a mapping made before the
+ *     policy (no mprotect record)            fail_action[op] (internal_error,
+ *                                            -ENODATA)
+ *   kernel read/load id not known            deny, or audit in audit mode
+ *                                            (unknown_read), when the policy
+ *                                            covers that family
+ *   ring buffer full                         decision unchanged;
+ *                                            kg_counters.events_dropped++
+ *   verdict cache full                       decision unchanged; re-verified
+ *   no policy (active_generation 0)          everything allowed
+ *   self-protection: not keygate's binary    -EPERM (self_protection)
+ */
 
 /* Operations a rule can cover. Bit (1u << op) in kg_rule.ops. */
 enum kg_op {
@@ -181,8 +211,8 @@ struct kg_path_value {
 };
 
 /*
- * How the kernel finds a file's scope (map scope_dirs, scope_files,
- * scope_devs): never from a path, always from the file itself. The agent
+ * How the kernel finds a file's scope (map kg_scope_dirs, kg_scope_files,
+ * kg_scope_devs): never from a path, always from the file itself. The agent
  * binds every directory scope to the directory's identity (s_dev, i_ino:
  * dev in the kernel's encoding, MAJOR << 20 | MINOR, as in
  * /proc/self/mountinfo), every exact-file scope to its parent directory's
@@ -240,7 +270,9 @@ struct kg_revoked_key {
 
 struct kg_policy_config {
 	__u32 generation;     /* matches active_generation when in force */
-	__u32 mode;           /* enum kg_mode (informational; rules carry it) */
+	/* enum kg_mode: rules carry their own; this one decides a kernel
+	 * read or load id keygate does not know (unknown_read). */
+	__u32 mode;
 	__u32 ops_covered;    /* union of rule ops: fast exit for the rest */
 	__u32 n_rules;
 	__u32 default_action[KG_OP_COUNT]; /* enum kg_default_action */
@@ -262,7 +294,7 @@ struct kg_policy_config {
 };
 
 /* Per-inode verdict cache (inode storage). Valid only while generation
- * equals active_generation and stamp equals anchor_stamps[slot *
+ * equals active_generation and stamp equals kg_stamps[slot *
  * KG_MAX_ANCHORS + anchor] (the agent bumps that when the anchor's keyring
  * changes); cleared when the signature xattr changes. A hit counts only
  * for a caller that may read the file by its mode bits. */
@@ -270,7 +302,7 @@ struct kg_inode_verdict {
 	__u32 generation;
 	__u32 verified;   /* 1: signature verified by `anchor` */
 	__u32 anchor;
-	__u32 stamp;      /* anchor_stamps entry read before the verification */
+	__u32 stamp;      /* kg_stamps entry read before the verification */
 };
 
 struct kg_event {
@@ -317,10 +349,10 @@ struct kg_counters {
 /*
  * Pinned state (lsm/persist.bpf.h, agent/pin.c): keygate's maps and LSM
  * links live under KG_PIN_DIR, so enforcement outlives the agent:
- *   KG_PIN_DIR/state        the agent_state map (one struct kg_agent_state)
+ *   KG_PIN_DIR/state        the kg_agent_state map (one struct kg_agent_state)
  *   KG_PIN_DIR/maps/NAME    every map but read-only data
  *   KG_PIN_DIR/links/NAME   one BPF link per LSM program
- * A starting agent adopts the directory when agent_state's `layout` equals
+ * A starting agent adopts the directory when kg_agent_state's `layout` equals
  * the one it computes from its own maps, else it attaches its own programs
  * and maps before releasing the old ones. `keygate stop` removes it.
  */
@@ -369,7 +401,7 @@ struct kg_guard {
 	__u64 next_ino;       /* 0: none */
 };
 
-/* guarded_inodes: pinned objects and directories under KG_PIN_DIR. */
+/* kg_guard_inodes: pinned objects and directories under KG_PIN_DIR. */
 struct kg_guarded_inode {
 	__u64 dev; /* kernel dev_t: major << 20 | minor */
 	__u64 ino;
@@ -382,5 +414,39 @@ enum kg_guarded_kind {
 };
 
 #define KG_GUARDED_MAX 128
+
+/*
+ * The layouts both sides rely on, checked when either side compiles (the
+ * BPF object with clang, userspace with the C compiler).
+ */
+#define KG_OFFSETOF(type, field) __builtin_offsetof(type, field)
+_Static_assert(sizeof(struct kg_rule) == 32, "kg_rule layout");
+_Static_assert(sizeof(struct kg_anchor) == 16, "kg_anchor layout");
+_Static_assert(sizeof(struct kg_path_key) == 8 + KG_PATH_KEY_BYTES, "kg_path_key layout");
+_Static_assert(sizeof(struct kg_path_value) == 4 * KG_OP_COUNT, "kg_path_value layout");
+_Static_assert(sizeof(struct kg_revoked_key) == 8 + KG_DIGEST_MAX, "kg_revoked_key layout");
+_Static_assert(sizeof(struct kg_policy_config) ==
+		       16 + 3 * 4 * KG_OP_COUNT + KG_POLICY_DIGEST_LEN + 4 * KG_OP_COUNT,
+	       "kg_policy_config layout");
+_Static_assert(sizeof(struct kg_inode_verdict) == 16, "kg_inode_verdict layout");
+_Static_assert(sizeof(struct kg_scope_dir_key) == 24, "kg_scope_dir_key layout");
+_Static_assert(sizeof(struct kg_scope_file_key) == 32, "kg_scope_file_key layout");
+_Static_assert(sizeof(struct kg_scope_file_value) == 4 * KG_OP_COUNT + KG_FILE_NAME_BYTES,
+	       "kg_scope_file_value layout");
+_Static_assert(sizeof(struct kg_scope_dev_key) == 16, "kg_scope_dev_key layout");
+_Static_assert(KG_FILE_NAME_MAX < KG_FILE_NAME_BYTES, "name keys keep a NUL");
+_Static_assert(KG_OFFSETOF(struct kg_event, digest) % 8 == 0, "kg_event digest alignment");
+_Static_assert(KG_OFFSETOF(struct kg_event, kernel_id) == KG_OFFSETOF(struct kg_event, path) + KG_EVENT_PATH_MAX,
+	       "kg_event appended fields follow path");
+_Static_assert(sizeof(struct kg_event) == KG_OFFSETOF(struct kg_event, module) + KG_MODULE_NAME_LEN,
+	       "kg_event layout");
+_Static_assert(KG_MAX_ANCHORS <= 64, "rule anchor sets are a 64-bit mask");
+_Static_assert(KG_PATH_MAX < KG_PATH_KEY_BYTES, "path keys keep a NUL");
+_Static_assert(sizeof(struct kg_agent_state) == 112 + KG_POLICY_NAME_MAX, "kg_agent_state layout");
+_Static_assert(KG_OFFSETOF(struct kg_agent_state, layout) == 8, "kg_agent_state marker stays first");
+_Static_assert(sizeof(struct kg_guard) == 56, "kg_guard layout");
+_Static_assert(sizeof(struct kg_guarded_inode) == 16, "kg_guarded_inode layout");
+_Static_assert(sizeof(struct kg_event) == 728, "kg_event layout");
+_Static_assert(sizeof(struct kg_counters) == 6 * 8, "kg_counters layout");
 
 #endif /* KEYGATE_ABI_H */

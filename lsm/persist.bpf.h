@@ -13,6 +13,6 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct kg_agent_state);
-} agent_state SEC(".maps");
+} kg_agent_state SEC(".maps");
 
 #endif /* KEYGATE_PERSIST_BPF_H */

@@ -57,7 +57,7 @@ expect_guarded() {
 
 # Maps: by pin, and every map of keygate_bprm_check_security by id.
 expect_guarded guard_map errno:EPERM kg-tamper map-write "$pins/maps/bss"
-expect_guarded guard_map errno:EPERM kg-tamper map-write "$pins/maps/policy_config"
+expect_guarded guard_map errno:EPERM kg-tamper map-write "$pins/maps/kg_config"
 expect_guarded guard_map errno:EPERM kg-tamper map-write "$pins/state"
 ids=$(bpftool prog show name keygate_bprm_check_security | sed -n 's/.*map_ids \([0-9,]*\).*/\1/p' | tr ',' ' ')
 [ -n "$ids" ] || kg_fail "no map ids for keygate_bprm_check_security"

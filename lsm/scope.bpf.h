@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * scope.bpf.h - which rule covers a file: the scope walk from the file's
+ * dentry up (included by keygate.bpf.c).
+ *
+ * How a scope is matched: from the file, never from a path. The agent
+ * binds each directory scope to the directory's (s_dev, i_ino), each
+ * exact-file scope to (parent directory, name), and the root of every
+ * mount inside a scope to that scope (keygate_abi.h, kg_scope_dir_key).
+ * find_rule() walks from the file's dentry up through d_parent within its
+ * superblock and takes the first directory that has an entry: the most
+ * specific scope, with the compiler's inheritance already applied. The
+ * caller's root, mount namespace and the mount the file was reached
+ * through take no part, so bind mounts, chroot, pivot_root and user
+ * namespaces cannot move a file into or out of a scope. A hard link is
+ * decided by the directory of the link it was opened through. Files on a
+ * superblock without any scope (kg_scope_devs) skip the walk. A file nested
+ * deeper than KG_SCOPE_DEPTH_MAX directories, or a corrupt rule index,
+ * fails before its rule is known and gets the policy's fail_action for the
+ * operation (keygate_abi.h). A rename racing with the walk may let it see
+ * the directory's old or new parent, as it would a path lookup.
+ */
+#ifndef KEYGATE_SCOPE_BPF_H
+#define KEYGATE_SCOPE_BPF_H
+
+/* Where the walk for one file stands (bpf_loop context). */
+struct scope_walk {
+	__u64 dentry; /* the directory whose parent is looked at next */
+	struct kg_scope_dir_key key;
+	__u32 op;
+	__u32 rule;  /* the scope's rule for op, once found */
+	__u32 found; /* 1: a scope entry decided; 2: reached the root */
+};
+
+static long walk_up(__u32 index, void *ctx)
+{
+	struct scope_walk *w = ctx;
+	const struct kg_path_value *value;
+	struct dentry *dentry, *parent;
+
+	dentry = bpf_rdonly_cast((void *)w->dentry, bpf_core_type_id_kernel(struct dentry));
+	parent = dentry->d_parent;
+	if (!parent || parent == dentry) {
+		w->found = 2; /* the superblock's root: no scope on the way */
+		return 1;
+	}
+	w->key.ino = parent->d_inode->i_ino;
+	value = bpf_map_lookup_elem(&kg_scope_dirs, &w->key);
+	if (value) {
+		w->rule = value->rule[w->op & (KG_OP_COUNT - 1)];
+		w->found = 1;
+		return 1;
+	}
+	w->dentry = (__u64)parent;
+	return 0;
+}
+
+struct name_ctx {
+	const unsigned char *name;
+	__u32 len;
+	__u64 hash;
+	const char *expect; /* when set: compare instead of hashing */
+	__u32 differs;
+};
+
+/* One 8-byte word of a name, zero-padded; hashes it or compares it. */
+static long name_word(__u32 index, void *ctx)
+{
+	struct name_ctx *n = ctx;
+	__u64 i = index, word = 0, size;
+
+	barrier_var(i);
+	if (i >= KG_FILE_NAME_BYTES / 8 || i * 8 >= n->len)
+		return 1;
+	size = n->len - i * 8;
+	if (size > 8)
+		size = 8;
+	if (bpf_probe_read_kernel(&word, size, n->name + i * 8))
+		n->differs = 1;
+	if (!n->expect) {
+		n->hash = (n->hash ^ word) * KG_NAME_HASH_PRIME;
+		return 0;
+	}
+	if (word != *(const __u64 *)&n->expect[i * 8]) {
+		n->differs = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The exact-file scope of the name the file was opened through, if any. */
+static __always_inline bool file_scope(struct dentry *dentry, __u32 slot, __u64 dev, __u32 op,
+				       __u32 *rule)
+{
+	const struct kg_scope_file_value *v;
+	struct kg_scope_file_key key;
+	struct name_ctx n = {};
+
+	n.name = dentry->d_name.name;
+	n.len = dentry->d_name.len;
+	if (n.len == 0 || n.len > KG_FILE_NAME_MAX)
+		return false;
+	n.hash = KG_NAME_HASH_SEED;
+	bpf_loop(KG_FILE_NAME_BYTES / 8, name_word, &n, 0);
+	if (n.differs)
+		return false;
+	key.slot = slot;
+	key.name_len = n.len;
+	key.dev = dev;
+	key.dir_ino = dentry->d_parent->d_inode->i_ino;
+	key.name_hash = n.hash;
+	v = bpf_map_lookup_elem(&kg_scope_files, &key);
+	if (!v)
+		return false;
+	n.expect = v->name;
+	bpf_loop(KG_FILE_NAME_BYTES / 8, name_word, &n, 0);
+	if (n.differs)
+		return false;
+	*rule = v->value.rule[op & (KG_OP_COUNT - 1)];
+	return true;
+}
+
+/*
+ * The rule deciding `op` for the file (KG_RULE_NONE: the default), from
+ * its identity and its ancestors' (see "How a scope is matched"). Returns
+ * 0, or -ELOOP when the file is nested deeper than KG_SCOPE_DEPTH_MAX.
+ */
+static __always_inline int find_rule(struct file *file, const struct kg_policy_config *cfg,
+				     __u32 slot, __u32 op, __u32 *rule)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct kg_scope_dev_key dev_key;
+	struct scope_walk w;
+	const __u32 *flags;
+	__u64 dev;
+
+	*rule = cfg->everything.rule[op & (KG_OP_COUNT - 1)];
+	dev = file->f_inode->i_sb->s_dev;
+	dev_key.slot = slot;
+	dev_key.reserved = 0;
+	dev_key.dev = dev;
+	flags = bpf_map_lookup_elem(&kg_scope_devs, &dev_key);
+	if (!flags)
+		return 0; /* no scope on this file system */
+	if ((*flags & KG_DEV_HAS_FILES) && file_scope(dentry, slot, dev, op, rule))
+		return 0;
+	if (!(*flags & KG_DEV_HAS_DIRS))
+		return 0;
+	w.dentry = (__u64)dentry;
+	w.key.slot = slot;
+	w.key.reserved = 0;
+	w.key.dev = dev;
+	w.op = op;
+	w.found = 0;
+	bpf_loop(KG_SCOPE_DEPTH_MAX, walk_up, &w, 0);
+	if (w.found == 1)
+		*rule = w.rule;
+	return w.found ? 0 : -ELOOP;
+}
+
+#endif /* KEYGATE_SCOPE_BPF_H */
