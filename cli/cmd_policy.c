@@ -31,17 +31,26 @@ static void policy_usage(FILE *out)
 		"See keygate-policy(5) for the language.\n");
 }
 
-/* What a policy command was given. compile takes -o, explain --path. */
+/* What a verb takes besides its FILE|DIR... operands. */
+struct policy_verb {
+	const char *name;
+	const char *synopsis;   /* printed with a usage error */
+	bool takes_output;      /* compile: -o OUT, required */
+	bool takes_path;        /* explain: --path PATH, required, absolute */
+	bool default_when_none; /* show: no operand means --default */
+};
+
+/* What a verb was given. */
 struct policy_args {
-	bool takes_output, takes_path;
 	const char *output, *path;
 	bool use_default;
 	int first; /* index of the first operand */
 };
 
-/* Options every policy command accepts. Returns true when the command
- * should run; false with *status set after --help or a usage error. */
-static bool parse_options(int argc, char **argv, struct policy_args *a, int *status)
+/* Options every policy verb accepts. Returns true when the verb should
+ * run; false with *status set after --help or a usage error. */
+static bool parse_options(const struct policy_verb *verb, int argc, char **argv,
+			  struct policy_args *a, int *status)
 {
 	enum { OPT_PATH = 256, OPT_DEFAULT };
 	static const struct option options[] = {
@@ -61,8 +70,8 @@ static bool parse_options(int argc, char **argv, struct policy_args *a, int *sta
 			continue;
 		switch (opt) {
 		case 'o':
-			if (!a->takes_output) {
-				cli_error("policy %s: -o is only valid with compile", argv[0]);
+			if (!verb->takes_output) {
+				cli_error("policy %s: -o is only valid with compile", verb->name);
 				*status = KG_EXIT_USAGE;
 				return false;
 			}
@@ -72,8 +81,8 @@ static bool parse_options(int argc, char **argv, struct policy_args *a, int *sta
 			a->use_default = true;
 			break;
 		case OPT_PATH:
-			if (!a->takes_path) {
-				cli_error("policy %s: --path is only valid with explain", argv[0]);
+			if (!verb->takes_path) {
+				cli_error("policy %s: --path is only valid with explain", verb->name);
 				*status = KG_EXIT_USAGE;
 				return false;
 			}
@@ -84,7 +93,7 @@ static bool parse_options(int argc, char **argv, struct policy_args *a, int *sta
 			*status = KG_EXIT_OK;
 			return false;
 		default:
-			cli_error("policy %s: unknown option '%s'; try 'keygate policy help'", argv[0],
+			cli_error("policy %s: unknown option '%s'; try 'keygate policy help'", verb->name,
 				  argv[optind - 1]);
 			*status = KG_EXIT_USAGE;
 			return false;
@@ -92,15 +101,6 @@ static bool parse_options(int argc, char **argv, struct policy_args *a, int *sta
 	}
 	a->first = optind;
 	return true;
-}
-
-static int load(int argc, char **argv, int first, int use_default,
-		struct kg_compiled_policy **policy, struct kg_diagnostics *diags)
-{
-	if (use_default)
-		return kg_policy_load_default(policy, diags);
-	return kg_policy_load((const char *const *)argv + first, (size_t)(argc - first), policy,
-			      diags);
 }
 
 /* Reports a failed load: JSON like check's, or diagnostics on stderr. */
@@ -126,31 +126,71 @@ static int report_failure(const char *command, const struct kg_diagnostics *diag
 	return KG_EXIT_FAILURE;
 }
 
+/* The part every verb shares: options, operands, then the policy loaded.
+ * Returns true with *policy set; false with *status set (help, a usage
+ * error, or a failed load, each already reported). */
+static bool policy_open(const struct policy_verb *verb, int argc, char **argv,
+			struct policy_args *a, struct kg_compiled_policy **policy,
+			struct kg_diagnostics *diags, int *status)
+{
+	bool files, usable;
+	int err;
+
+	if (!parse_options(verb, argc, argv, a, status))
+		return false;
+	files = a->first < argc;
+	if (verb->default_when_none && !files && !a->use_default)
+		a->use_default = true;
+	usable = files != a->use_default && (!verb->takes_output || a->output) &&
+		 (!verb->takes_path || a->path);
+	if (!usable) {
+		cli_error("policy %s: usage: keygate policy %s %s", verb->name, verb->name,
+			  verb->synopsis);
+		*status = KG_EXIT_USAGE;
+		return false;
+	}
+	if (verb->takes_path && a->path[0] != '/') {
+		cli_error("policy %s: '%s' is not an absolute path", verb->name, a->path);
+		*status = KG_EXIT_USAGE;
+		return false;
+	}
+	if (a->use_default)
+		err = kg_policy_load_default(policy, diags);
+	else
+		err = kg_policy_load((const char *const *)argv + a->first, (size_t)(argc - a->first),
+				     policy, diags);
+	if (err) {
+		*status = report_failure(verb->name, diags, err);
+		return false;
+	}
+	return true;
+}
+
+/* The JSON object of a verb that loaded a valid policy, opened. */
+static void json_valid_begin(struct json_writer *w, const struct kg_diagnostics *diags)
+{
+	json_init(w, stdout, cli.pretty);
+	json_object_begin(w);
+	json_kv_bool(w, "valid", true);
+	policy_json_diagnostics(w, diags);
+}
+
 static int do_check(int argc, char **argv)
 {
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
+	static const struct policy_verb verb = {
+		.name = "check", .synopsis = "{FILE|DIR... | --default}"
+	};
 	struct policy_args args = { 0 };
-	int err, ret = KG_EXIT_OK;
+	int ret = KG_EXIT_OK;
 
-	if (!parse_options(argc, argv, &args, &ret))
-		return ret;
-	if ((args.first >= argc) == !args.use_default) {
-		cli_error("policy check: give FILE|DIR... or --default");
-		return KG_EXIT_USAGE;
-	}
-	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
-	if (err) {
-		ret = report_failure("check", &diags, err);
+	if (!policy_open(&verb, argc, argv, &args, &policy, &diags, &ret))
 		goto out;
-	}
 	if (cli.json) {
 		struct json_writer w;
 
-		json_init(&w, stdout, cli.pretty);
-		json_object_begin(&w);
-		json_kv_bool(&w, "valid", true);
-		policy_json_diagnostics(&w, &diags);
+		json_valid_begin(&w, &diags);
 		json_kv_string(&w, "name", policy->name);
 		json_kv_uint(&w, "version", policy->version);
 		json_kv_hex(&w, "digest", policy->digest, sizeof(policy->digest));
@@ -179,21 +219,15 @@ static int do_compile(int argc, char **argv)
 	struct kg_compiled_policy *policy = NULL;
 	char *tmp = NULL;
 	FILE *f = NULL;
-	struct policy_args args = { .takes_output = true };
+	static const struct policy_verb verb = {
+		.name = "compile", .synopsis = "{FILE|DIR... | --default} -o OUT", .takes_output = true
+	};
+	struct policy_args args = { 0 };
 	int err, ret = KG_EXIT_FAILURE;
 	long bytes;
 
-	if (!parse_options(argc, argv, &args, &ret))
-		return ret;
-	if ((args.first >= argc) == !args.use_default || !args.output) {
-		cli_error("policy compile: usage: keygate policy compile {FILE|DIR... | --default} -o OUT");
-		return KG_EXIT_USAGE;
-	}
-	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
-	if (err) {
-		ret = report_failure("compile", &diags, err);
+	if (!policy_open(&verb, argc, argv, &args, &policy, &diags, &ret))
 		goto out;
-	}
 	if (!cli.json)
 		kg_diagnostics_print(&diags, stderr);
 	/* Write beside OUT and rename, so OUT is never half written. */
@@ -222,10 +256,7 @@ static int do_compile(int argc, char **argv)
 	if (cli.json) {
 		struct json_writer w;
 
-		json_init(&w, stdout, cli.pretty);
-		json_object_begin(&w);
-		json_kv_bool(&w, "valid", true);
-		policy_json_diagnostics(&w, &diags);
+		json_valid_begin(&w, &diags);
 		json_kv_string(&w, "output", args.output);
 		json_kv_int(&w, "bytes", bytes);
 		json_kv_hex(&w, "digest", policy->digest, sizeof(policy->digest));
@@ -248,23 +279,15 @@ static int do_show(int argc, char **argv)
 {
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
-	struct policy_args args = { 0 };
-	int err, ret = KG_EXIT_OK;
-
-	if (!parse_options(argc, argv, &args, &ret))
-		return ret;
-	if (args.use_default && args.first < argc) {
-		cli_error("policy show: give FILE|DIR or --default, not both");
-		return KG_EXIT_USAGE;
-	}
 	/* With no operand, show what the agent would use: the default. */
-	if (args.first >= argc)
-		args.use_default = true;
-	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
-	if (err) {
-		ret = report_failure("show", &diags, err);
+	static const struct policy_verb verb = {
+		.name = "show", .synopsis = "[FILE|DIR... | --default]", .default_when_none = true
+	};
+	struct policy_args args = { 0 };
+	int ret = KG_EXIT_OK;
+
+	if (!policy_open(&verb, argc, argv, &args, &policy, &diags, &ret))
 		goto out;
-	}
 	if (cli.json) {
 		policy_show_json(policy, &diags);
 	} else {
@@ -309,25 +332,16 @@ static int do_explain(int argc, char **argv)
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
 	const struct kg_path_entry *entry;
-	struct policy_args args = { .takes_path = true };
-	int err, ret = KG_EXIT_OK;
+	static const struct policy_verb verb = {
+		.name = "explain", .synopsis = "{FILE|DIR... | --default} --path PATH",
+		.takes_path = true
+	};
+	struct policy_args args = { 0 };
+	int ret = KG_EXIT_OK;
 	char outcome[512];
 
-	if (!parse_options(argc, argv, &args, &ret))
-		return ret;
-	if ((args.first >= argc) == !args.use_default || !args.path) {
-		cli_error("policy explain: usage: keygate policy explain {FILE|DIR... | --default} --path PATH");
-		return KG_EXIT_USAGE;
-	}
-	if (args.path[0] != '/') {
-		cli_error("policy explain: '%s' is not an absolute path", args.path);
-		return KG_EXIT_USAGE;
-	}
-	err = load(argc, argv, args.first, args.use_default, &policy, &diags);
-	if (err) {
-		ret = report_failure("explain", &diags, err);
+	if (!policy_open(&verb, argc, argv, &args, &policy, &diags, &ret))
 		goto out;
-	}
 	entry = kg_policy_lookup(policy, args.path);
 	if (cli.json) {
 		struct json_writer w;

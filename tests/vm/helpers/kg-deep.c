@@ -13,12 +13,9 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kg_helper.h"
-
-extern char **environ;
 
 /* The bottom directory, created on the way when `create`. */
 static int descend(const char *dir, long n, const char *name, int create)
@@ -60,40 +57,13 @@ static int copy_to(int dirfd, const char *src)
 	return close(out) ? errno : 0;
 }
 
+/* execve("./PROG") in the current (bottom) directory. */
 static int run_here(char **argv)
 {
 	char path[4096];
 
-	int pipefd[2], child_errno = 0, status;
-	ssize_t got;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return kg_setup_error("pipe", "create", errno);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return kg_setup_error("prog", "fork", errno);
-	if (pid == 0) {
-		close(pipefd[0]);
-		snprintf(path, sizeof(path), "./%s", argv[0]);
-		execve(path, argv, environ);
-		child_errno = errno;
-		if (write(pipefd[1], &child_errno, sizeof(child_errno)) != sizeof(child_errno))
-			_exit(127);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	got = read(pipefd[0], &child_errno, sizeof(child_errno));
-	close(pipefd[0]);
-	if (waitpid(pid, &status, 0) < 0)
-		return kg_setup_error("prog", "waitpid", errno);
-	if (got == (ssize_t)sizeof(child_errno))
-		return kg_result(child_errno);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return kg_result(0);
-	printf("result=exit:%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	return KG_HELPER_OP_FAILED;
+	snprintf(path, sizeof(path), "./%s", argv[0]);
+	return kg_exec_result(path, argv);
 }
 
 int main(int argc, char **argv)

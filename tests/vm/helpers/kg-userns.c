@@ -23,12 +23,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kg_helper.h"
-
-extern char **environ;
 
 static int write_file(const char *path, const char *text)
 {
@@ -86,39 +83,6 @@ static int pivot(const char *dir, const char *sub)
 	return 0;
 }
 
-static int run(char **argv)
-{
-	int pipefd[2], child_errno = 0, status;
-	ssize_t got;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return kg_setup_error("pipe", "create", errno);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return kg_setup_error(argv[0], "fork", errno);
-	if (pid == 0) {
-		close(pipefd[0]);
-		execve(argv[0], argv, environ);
-		child_errno = errno;
-		if (write(pipefd[1], &child_errno, sizeof(child_errno)) != sizeof(child_errno))
-			_exit(127);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	got = read(pipefd[0], &child_errno, sizeof(child_errno));
-	close(pipefd[0]);
-	if (waitpid(pid, &status, 0) < 0)
-		return kg_setup_error(argv[0], "waitpid", errno);
-	if (got == (ssize_t)sizeof(child_errno))
-		return kg_result(child_errno);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return kg_result(0);
-	printf("result=exit:%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	return KG_HELPER_OP_FAILED;
-}
-
 int main(int argc, char **argv)
 {
 	const char *action;
@@ -157,5 +121,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kg-userns: unknown action or missing arguments: %s\n", action);
 		return KG_HELPER_USAGE;
 	}
-	return run(argv + first);
+	return kg_exec_result(argv[first], argv + first);
 }

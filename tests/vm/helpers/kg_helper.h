@@ -37,6 +37,11 @@ static inline int kg_setup_error(const char *object, const char *operation, int 
 	return KG_HELPER_USAGE;
 }
 
+/* execve(path, argv) in a child; prints result=ok, result=errno:NAME (the
+ * errno execve returned) or result=exit:N, and returns the exit code to use
+ * (kg_exec_result.c; helpers that run a program link it). */
+int kg_exec_result(const char *path, char **argv);
+
 static inline uint64_t kg_now_ns(void)
 {
 	struct timespec ts;
