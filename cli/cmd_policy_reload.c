@@ -56,11 +56,11 @@ static void print_result(long pid, int outcome)
 
 int cmd_policy_reload(int argc, char **argv)
 {
+	enum { OPT_PID = 256, OPT_TIMEOUT };
 	static const struct option options[] = {
-		{ "pid", required_argument, NULL, 'P' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		CLI_OUTPUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,20 +74,16 @@ int cmd_policy_reload(int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "jph", options, NULL)) != -1) {
+		if (cli_output_option(opt))
+			continue;
 		switch (opt) {
-		case 'P':
+		case OPT_PID:
 			if (parse_number(optarg, "--pid", 4194304, &pid))
 				return KG_EXIT_USAGE;
 			break;
-		case 't':
+		case OPT_TIMEOUT:
 			if (parse_number(optarg, "--timeout", 86400, &timeout))
 				return KG_EXIT_USAGE;
-			break;
-		case 'j':
-			cli.json = true;
-			break;
-		case 'p':
-			cli.json = cli.pretty = true;
 			break;
 		case 'h':
 			printf("Usage: keygate [-j] policy reload --pid PID [--timeout SECONDS]\n");
