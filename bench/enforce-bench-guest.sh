@@ -10,10 +10,7 @@ FIRST_FILES=20
 . "$d/bench.conf" # REPS, OPEN_N, EXEC_N (from the KG_BENCH_* knobs)
 
 kg_keygate_has run || kg_fail "keygate run is not implemented in this build"
-while read -r f; do
-	[ -n "$f" ] || continue
-	[ "$(kg-verity enable "$d/$f")" = result=ok ] || kg_fail "fs-verity enable $f failed"
-done <"$d/verity.list"
+kg_enable_verity_list
 
 # sample ROUND LOOP CONFIG N FILE...: one run of `kg-loop LOOP N FILE...`.
 sample() {

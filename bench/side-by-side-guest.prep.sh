@@ -1,38 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-# side-by-side-guest (host side): files for bench/side-by-side.sh.
-#   other/    not covered by any policy: u-exec, u-open
-#   covered/  covered by keygate's `require: signed` rule for exec and
-#             open_read, and by fapolicyd's trust=1 rule; every file signed
-#             and listed in fapolicyd's trust database with its sha256:
-#             c-exec, c-open (cached verdicts), vexec-*/vopen-* (distinct
-#             files for first verifications), bin/ (busybox and applet
-#             links), src/ (files the workloads read), macro.sh, build.sh
-#             and cc.sh (the macro workloads)
+# side-by-side-guest (host side): files for bench/side-by-side.sh, the
+# fixture of bench/bench-fixture.sh and:
+#   covered/  also covered by fapolicyd's trust=1 rule; every file signed
+#             and listed in fapolicyd's trust database with its sha256,
+#             among them bin/ (busybox and applet links), src/ (files the
+#             workloads read), macro.sh, build.sh and cc.sh (the macro
+#             workloads)
 #   fapolicyd/  Debian's fapolicyd with its libraries and configuration,
 #             copied into the guest's root by the guest script
 # KG_BENCH_FAPOLICYD_ROOT: the extracted fapolicyd package (side-by-side.sh).
 . "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
+. "$KG_SRC/bench/bench-fixture.sh"
 
 : "${KG_BENCH_FAPOLICYD_ROOT:?run this through bench/side-by-side.sh}"
 FIRST_FILES=20
 UNITS=40
 HEADERS=8
 APPLETS="sh cat grep wc head md5sum xargs"
-kg_prep_key org
-true_bin=$(kg_prep_helper kg-true)
-head -c 4096 /dev/urandom >"$KG_STAGE/data.bin"
-
-kg_prep_copy "$true_bin" other/u-exec
-kg_prep_copy "$KG_STAGE/data.bin" other/u-open
-kg_prep_copy "$true_bin" covered/c-exec
-kg_prep_copy "$KG_STAGE/data.bin" covered/c-open
-for i in $(seq 1 $FIRST_FILES); do
-	# Distinct contents: distinct digests, one verification each.
-	kg_prep_variant "$true_bin" "covered/vexec-$i" "$(printf '%*s' "$i" '')"
-	kg_prep_variant "$KG_STAGE/data.bin" "covered/vopen-$i" "$(printf '%*s' "$i" '')"
-done
-rm "$KG_STAGE/data.bin"
+bench_fixture_files $FIRST_FILES
 
 # Workloads: a static busybox and files shaped like sources and headers.
 kg_prep_copy "$(command -v busybox)" covered/bin/busybox
@@ -83,9 +69,7 @@ $B/cat $S/hdr-*.h "\$1" | $B/md5sum >/tmp/sbs-obj/\${1##*/}.o
 SH
 chmod 755 "$KG_STAGE/covered/macro.sh" "$KG_STAGE/covered/build.sh"
 
-(cd "$KG_STAGE" && find covered -type f ! -name '*.sig') | while read -r f; do
-	kg_prep_sign "$f" org
-done
+bench_fixture_sign
 
 cat >"$KG_STAGE/bench.conf" <<CONF
 REPS=${KG_BENCH_REPS:-3}
@@ -98,15 +82,7 @@ export KG_BENCH_UNITS=${KG_BENCH_UNITS:-12}
 FIRST_FILES=$FIRST_FILES
 CONF
 
-{
-	kg_prep_policy_head side-by-side enforce
-	kg_prep_signed_rule bench-covered "exec, open_read" "$KG_GUEST_DATA/covered/"
-} >"$KG_STAGE/policy.yaml"
-# Rules for exec only: open_read is not covered at all.
-{
-	kg_prep_policy_head side-by-side-exec-only enforce
-	kg_prep_signed_rule bench-exec-only exec "$KG_GUEST_DATA/covered/"
-} >"$KG_STAGE/policy-exec-only.yaml"
+bench_fixture_policies side-by-side
 
 # fapolicyd: the package's daemon and its libraries (ldd against the
 # extracted tree, which has liblmdb and libmagic), a configuration with the

@@ -23,10 +23,7 @@ T=/sys/kernel/tracing
 KG_START_TIMEOUT=300
 
 kg_keygate_has run || kg_fail "keygate run is not implemented in this build"
-while read -r f; do
-	[ -n "$f" ] || continue
-	[ "$(kg-verity enable "$d/$f")" = result=ok ] || kg_fail "fs-verity enable $f failed"
-done <"$d/verity.list"
+kg_enable_verity_list
 
 # once ROUND WORKLOAD CONFIG CMD...: one run of a kg-loop command.
 once() {

@@ -23,31 +23,20 @@ timeout=1800
 verbose=0
 vm_cache=${KEYGATE_VM_CACHE:-/var/cache/keygate/vm}
 cache=${KEYGATE_SYSTEM_CACHE:-/var/cache/keygate/system}
+RUNNER=run-system TIER=system RUNNER_USAGE=4,16
+. "$src/tests/runner-lib.sh"
 
-usage() {
-	sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-	exit "$1"
+own_option() {
+	runner_shift=0
+	[ "$1" != --deb ] || { deb=$2; runner_shift=2; }
 }
+runner_parse "$@"
 
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift 2 ;;
-	--deb) deb=$2; shift 2 ;;
-	--timeout) timeout=$2; shift 2 ;;
-	-v | --verbose) verbose=1; shift ;;
-	-h | --help) usage 0 ;;
-	*) echo "run-system: unknown argument $1" >&2; usage 2 ;;
-	esac
-done
+die() { runner_die "$@"; }
 
-# Every way of not running is a failure with its reason, never a skip.
-die() { echo "run-system: FAIL: $*" >&2; echo "system: 0 passed, 1 failed"; exit 1; }
-
-for tool in qemu-system-x86_64 mmdebstrap mkfs.ext4 debugfs dpkg-buildpackage flock; do
-	command -v "$tool" >/dev/null || die "$tool not found; run scripts/install-deps.sh"
-done
+runner_require_tools qemu-system-x86_64 mmdebstrap mkfs.ext4 debugfs dpkg-buildpackage flock
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, the caches in /var/cache/keygate)"
-build=$(cd "$build" 2>/dev/null && pwd) || die "build directory not found (meson setup build first)"
+runner_build_dir
 helper=$build/tests/vm/helpers/kg-true
 [ -x "$helper" ] || die "$helper not built (meson setup -Dtests=enabled, ninja)"
 

@@ -230,6 +230,18 @@ kg_keygate_has() {
 	! strings /usr/sbin/keygate | grep -qF "$1: not implemented yet"
 }
 
+# kg_enable_verity_list: fs-verity on every file the prep hook listed in
+# $KG_DATA/verity.list (kg_prep_verity, kg_prep_sign); fails on the first
+# that will not enable.
+kg_enable_verity_list() {
+	[ -s "$KG_DATA/verity.list" ] || return 0
+	while read -r _f; do
+		[ -n "$_f" ] || continue
+		_r=$(kg-verity enable "$KG_DATA/$_f")
+		[ "$_r" = "result=ok" ] || kg_fail "fs-verity enable $_f: $_r"
+	done <"$KG_DATA/verity.list"
+}
+
 # kg_require_probe CHECK: skips the scenario unless `keygate probe` reports
 # CHECK (e.g. fs-verity, modules, kfunc:bpf_get_fsverity_digest) as ok.
 kg_require_probe() {

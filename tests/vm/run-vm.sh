@@ -20,32 +20,27 @@ kernel=${KEYGATE_VM_KERNEL:-6.12}
 cache=${KEYGATE_VM_CACHE:-/var/cache/keygate/vm}
 strict=0
 do_build=1
-default_timeout=180
+timeout=180 # per scenario, unless it sets its own
 verbose=0
 scenarios=()
+RUNNER=run-vm TIER=vm RUNNER_USAGE=4,13
+. "$src/tests/runner-lib.sh"
 
-usage() {
-	sed -n '4,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-	exit "$1"
-}
-
-while [ $# -gt 0 ]; do
+own_option() {
+	runner_shift=1
 	case $1 in
-	--build) build=$2; shift 2 ;;
-	--kernel) kernel=$2; shift 2 ;;
-	--strict) strict=1; shift ;;
-	--no-build) do_build=0; shift ;;
-	--timeout) default_timeout=$2; shift 2 ;;
-	-v | --verbose) verbose=1; shift ;;
-	-h | --help) usage 0 ;;
-	-*) echo "run-vm: unknown option $1" >&2; usage 2 ;;
-	*) scenarios+=("$1"); shift ;;
+	--kernel) kernel=$2; runner_shift=2 ;;
+	--strict) strict=1 ;;
+	--no-build) do_build=0 ;;
+	-*) runner_shift=0 ;;
+	*) scenarios+=("$1") ;;
 	esac
-done
+}
+runner_parse "$@"
 
-die() { echo "run-vm: FAIL: $*" >&2; echo "vm: 0 passed, 1 failed"; exit 1; }
+die() { runner_die "$@"; }
 
-build=$(cd "$build" 2>/dev/null && pwd) || die "build directory not found (meson setup build first)"
+runner_build_dir
 [ -f "$build/build.ninja" ] || die "$build is not a meson build directory"
 if [ ${#scenarios[@]} -eq 0 ]; then
 	# NAME.prep.sh are host hooks and *-lib.sh shared code, not scenarios.
@@ -55,9 +50,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then
 	done
 	[ ${#scenarios[@]} -gt 0 ] || die "no scenarios in $vmdir/scenarios"
 fi
-for tool in qemu-system-x86_64 mkfs.ext4 cpio gzip apt-get dpkg-deb busybox; do
-	command -v "$tool" >/dev/null || die "$tool not found; run scripts/install-deps.sh"
-done
+runner_require_tools qemu-system-x86_64 mkfs.ext4 cpio gzip apt-get dpkg-deb busybox
 mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] ||
 	die "VM cache $cache is not writable (run as root or set KEYGATE_VM_CACHE)"
 
@@ -160,7 +153,7 @@ for script in "${scenarios[@]}"; do
 		[ -f "$lib" ] && cp "$lib" "$root/kg/scenarios/"
 	done
 	limit=$(sed -n 's/^# kg-timeout: *\([0-9]\+\).*/\1/p' "$script" | head -n1)
-	limit=${limit:-$default_timeout}
+	limit=${limit:-$timeout}
 	prep=$(dirname "$script")/$name.prep.sh
 	mkdir -p "$work/stage/$name"
 	if [ -f "$prep" ]; then

@@ -14,12 +14,7 @@
 kge_setup() {
 	kg_keygate_has run || kg_fail "keygate run is not implemented in this build"
 	kg_require_probe fs-verity
-	[ -s "$KG_DATA/verity.list" ] || return 0
-	while read -r _f; do
-		[ -n "$_f" ] || continue
-		_r=$(kg-verity enable "$KG_DATA/$_f")
-		[ "$_r" = "result=ok" ] || kg_fail "fs-verity enable $_f: $_r"
-	done <"$KG_DATA/verity.list"
+	kg_enable_verity_list
 }
 
 # kge_policy FILE: the policy must compile; prints the diagnostics if not.
