@@ -11,6 +11,12 @@
  * READY=1 once the programs enforce, RELOADING=1/READY=1 around a reload;
  * a SIGHUP sent by `keygate policy reload` (sigqueue with
  * KG_RELOAD_REQUEST) is answered with the reload's outcome.
+ *
+ * One file: these are the steps of one agent's life (start, the event
+ * loop, reload, the scope and keyring rescans, stop), each a few functions
+ * over one struct agent; the work itself is in the library (lib/), and
+ * splitting the steps would publish struct agent to files that each read
+ * only part of the story.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -3,6 +3,13 @@
  * probe.c - asks the running kernel, one named check at a time, whether it
  * has what keygate needs. Each check records how it was determined, so a
  * failure names the missing piece instead of a libbpf hint.
+ *
+ * One file: each check is a short function adding to one report through
+ * add_check/set_result, and kg_probe_run lists them in the order a reader
+ * asks (LSM list, BTF, a trial load, kfuncs, keyrings, fs-verity, modules,
+ * then the optional features); apart, the checks would share those
+ * helpers and the trial-load skeleton through a header, and the list
+ * would lose its one place.
  */
 #include "probe.h"
 #include "log.h"
