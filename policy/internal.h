@@ -109,11 +109,15 @@ int kg_grow(void **array, size_t *cap, size_t count, size_t elem_size);
 /* parse.c: adds one YAML document to src; problems go to diags. */
 int kg_parse_document(struct kg_source_policy *src, uint32_t file, const char *buf,
 		      size_t len, struct kg_diagnostics *diags);
+
+/* source.c */
 int kg_source_add_file(struct kg_source_policy *src, const char *name, uint32_t *index);
 /* After the last file: drops each revoked digest listed again (in any
  * file), with a warning there. Sorted, so a million digests cost n log n. */
 int kg_source_drop_repeated_digests(struct kg_source_policy *src, struct kg_diagnostics *diags);
 void kg_source_free(struct kg_source_policy *src);
+void kg_src_anchor_free(struct kg_src_anchor *a);
+void kg_src_rule_free(struct kg_src_rule *r);
 
 /* compile.c */
 int kg_compile(struct kg_source_policy *src, struct kg_compiled_policy **out,
