@@ -11,13 +11,19 @@
 
 #include "internal.h"
 
+/* An array of n strings and the strings. */
+static void free_strings(char **strings, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(strings[i]);
+	free(strings);
+}
+
 void kg_src_anchor_free(struct kg_src_anchor *a)
 {
 	free(a->name);
 	free(a->keyring_description);
-	for (size_t i = 0; i < a->n_certs; i++)
-		free(a->cert_paths[i]);
-	free(a->cert_paths);
+	free_strings(a->cert_paths, a->n_certs);
 	free(a->cert_locs);
 }
 
@@ -27,9 +33,7 @@ void kg_src_rule_free(struct kg_src_rule *r)
 	for (size_t i = 0; i < r->n_scopes; i++)
 		free(r->scopes[i].path);
 	free(r->scopes);
-	for (size_t i = 0; i < r->n_anchor_names; i++)
-		free(r->anchor_names[i]);
-	free(r->anchor_names);
+	free_strings(r->anchor_names, r->n_anchor_names);
 	free(r->anchor_locs);
 }
 
@@ -98,9 +102,7 @@ int kg_source_add_file(struct kg_source_policy *src, const char *name, uint32_t 
 
 void kg_source_free(struct kg_source_policy *src)
 {
-	for (size_t i = 0; i < src->n_sources; i++)
-		free(src->sources[i]);
-	free(src->sources);
+	free_strings(src->sources, src->n_sources);
 	free(src->name);
 	for (size_t i = 0; i < src->n_anchors; i++)
 		kg_src_anchor_free(&src->anchors[i]);
@@ -109,9 +111,7 @@ void kg_source_free(struct kg_source_policy *src)
 		kg_src_rule_free(&src->rules[i]);
 	free(src->rules);
 	free(src->revoked);
-	for (size_t i = 0; i < src->n_revoked_certs; i++)
-		free(src->revoked_cert_paths[i]);
-	free(src->revoked_cert_paths);
+	free_strings(src->revoked_cert_paths, src->n_revoked_certs);
 	free(src->revoked_cert_locs);
 	memset(src, 0, sizeof(*src));
 }

@@ -13,7 +13,6 @@
  *                                    viewable by everyone, holding the
  *                                    certificate; prints serial=N
  */
-#include <fcntl.h>
 #include <keyutils.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -38,17 +37,11 @@ static int new_keyring(const char *description)
 static int add_certificate(key_serial_t ring, const char *der_path, bool print_ring)
 {
 	static char der[CERT_MAX];
+	ssize_t len = kg_read_file(der_path, der, sizeof(der));
 	key_serial_t serial;
-	ssize_t len;
-	int fd;
 
-	fd = open(der_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kg_setup_error(der_path, "open", errno);
-	len = read(fd, der, sizeof(der));
-	close(fd);
 	if (len <= 0)
-		return kg_setup_error(der_path, "read", len < 0 ? errno : EIO);
+		return kg_setup_error(der_path, "read", len < 0 ? (int)-len : EIO);
 	serial = add_key("asymmetric", NULL, der, (size_t)len, ring);
 	if (serial < 0)
 		return kg_result(errno);

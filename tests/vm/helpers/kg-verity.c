@@ -66,16 +66,10 @@ static int print_digest(const char *path)
 static int set_signature(const char *path, const char *sig_path, const char *xattr)
 {
 	static char sig[SIG_MAX];
-	ssize_t len;
-	int fd;
+	ssize_t len = kg_read_file(sig_path, sig, sizeof(sig));
 
-	fd = open(sig_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kg_setup_error(sig_path, "open", errno);
-	len = read(fd, sig, sizeof(sig));
-	close(fd);
 	if (len < 0)
-		return kg_setup_error(sig_path, "read", errno);
+		return kg_setup_error(sig_path, "read", (int)-len);
 	if (setxattr(path, xattr, sig, (size_t)len, 0) != 0)
 		return kg_result(errno);
 	return kg_result(0);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 enum {
@@ -39,8 +40,11 @@ static inline int kg_setup_error(const char *object, const char *operation, int 
 
 /* execve(path, argv) in a child; prints result=ok, result=errno:NAME (the
  * errno execve returned) or result=exit:N, and returns the exit code to use
- * (kg_exec_result.c; helpers that run a program link it). */
+ * (kg_helper.c, as kg_read_file). */
 int kg_exec_result(const char *path, char **argv);
+
+/* Up to size bytes of the file at path: their count, or -errno. */
+ssize_t kg_read_file(const char *path, void *buf, size_t size);
 
 static inline uint64_t kg_now_ns(void)
 {

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
- * kg_exec_result.c - execve in a child and report what the caller of
- * execve saw, for kg-exec, kg-deep and kg-userns. The child sends its
- * errno through a close-on-exec pipe, so an empty read means the program
- * started; its exit status then tells ok from exit:N.
+ * kg_helper.c - the functions kg_helper.h declares, shared by the helpers
+ * that run a program (kg-exec, kg-deep, kg-userns) or read a small file
+ * (kg-verity, kg-keyring).
  */
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -13,6 +12,8 @@
 
 extern char **environ;
 
+/* The child sends its errno through a close-on-exec pipe, so an empty read
+ * means the program started; its exit status then tells ok from exit:N. */
 int kg_exec_result(const char *path, char **argv)
 {
 	int pipefd[2], child_errno = 0, status;
@@ -45,4 +46,18 @@ int kg_exec_result(const char *path, char **argv)
 		return kg_result(0);
 	printf("result=exit:%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return KG_HELPER_OP_FAILED;
+}
+
+ssize_t kg_read_file(const char *path, void *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, size);
+	if (len < 0)
+		len = -errno;
+	close(fd);
+	return len;
 }
