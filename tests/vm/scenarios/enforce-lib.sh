@@ -17,6 +17,18 @@ kge_setup() {
 	kg_enable_verity_list
 }
 
+# kge_expect_refusal POLICY CHECK_REASON: `keygate run --policy POLICY`
+# must refuse to start (exit 3) and give the probe's "CHECK: reason".
+kge_expect_refusal() {
+	kge_policy "$1"
+	/usr/sbin/keygate run --policy "$1" >"$KG_OUT/refused.out" 2>&1
+	_status=$?
+	cat "$KG_OUT/refused.out"
+	[ "$_status" = 3 ] || kg_fail "keygate run of $1 exited $_status; expected 3 ($2)"
+	grep -qF "$2" "$KG_OUT/refused.out" ||
+		kg_fail "the refusal of $1 does not give the probe's reason '$2'"
+}
+
 # kge_policy FILE: the policy must compile; prints the diagnostics if not.
 kge_policy() {
 	if ! keygate policy check "$1" >"$KG_OUT/policy-check.out" 2>&1; then

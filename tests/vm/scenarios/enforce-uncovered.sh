@@ -34,13 +34,7 @@ if [ -n "$missing" ]; then
 	grep -qF "keygate cannot enforce on this kernel: $missing: $reason" /tmp/kg/probe.txt ||
 		kg_fail "keygate probe does not say it cannot enforce because of $missing"
 	for policy in deny signed audit; do
-		kge_policy "$KG_DATA/$policy.yaml"
-		/usr/sbin/keygate run --policy "$KG_DATA/$policy.yaml" >"$KG_OUT/refused.out" 2>&1
-		status=$?
-		cat "$KG_OUT/refused.out"
-		[ "$status" = 3 ] || kg_fail "keygate run of $policy.yaml exited $status without $missing; expected 3"
-		grep -qF "$missing: $reason" "$KG_OUT/refused.out" ||
-			kg_fail "the refusal of $policy.yaml does not give the probe's reason '$missing: $reason'"
+		kge_expect_refusal "$KG_DATA/$policy.yaml" "$missing: $reason"
 		[ -z "$(kge_our_progs)" ] || kg_fail "keygate programs loaded after a refused start"
 		kg_log "$policy.yaml refused without $missing (exit 3, the probe's reason)"
 	done
