@@ -185,6 +185,21 @@ static void parse_header(struct parser *p, const yaml_node_t *node)
 	}
 }
 
+/* The 'name' an anchor or rule (node) must have, given as value, copied;
+ * NULL once reported missing or invalid. */
+static char *required_name(struct parser *p, const yaml_node_t *node, const yaml_node_t *value,
+			   const char *what, const char *kind)
+{
+	const char *s;
+
+	if (!value) {
+		error_at(p, node, "%s has no 'name'", what);
+		return NULL;
+	}
+	s = get_name(p, value, kind);
+	return s ? xstrdup(p, s) : NULL;
+}
+
 /*
  * The description in a keyring anchor's string: "NAME", or keyctl(1)'s
  * "%keyring:NAME" and "%:NAME" for a keyring described NAME.
@@ -229,14 +244,9 @@ static void parse_anchor(struct parser *p, const yaml_node_t *node)
 	if (!read_map(p, node, what, keys, 4, v))
 		return;
 	a.loc = loc_of(p, node);
-	if (!v[0]) {
-		error_at(p, node, "%s has no 'name'", what);
+	a.name = required_name(p, node, v[0], what, "anchor name");
+	if (!a.name)
 		ok = false;
-	} else if ((s = get_name(p, v[0], "anchor name"))) {
-		a.name = xstrdup(p, s);
-	} else {
-		ok = false;
-	}
 	kinds = !!v[1] + !!v[2] + !!v[3];
 	if (kinds == 0) {
 		error_at(p, node, "%s needs one of 'certificates', 'keyring' or 'system'", what);
@@ -422,14 +432,9 @@ static void parse_rule(struct parser *p, const yaml_node_t *node)
 	if (!read_map(p, node, what, keys, 8, v))
 		return;
 	r.loc = loc_of(p, node);
-	if (!v[0]) {
-		error_at(p, node, "%s has no 'name'", what);
+	r.name = required_name(p, node, v[0], what, "rule name");
+	if (!r.name)
 		ok = false;
-	} else if ((s = get_name(p, v[0], "rule name"))) {
-		r.name = xstrdup(p, s);
-	} else {
-		ok = false;
-	}
 	if (!v[1]) {
 		error_at(p, node, "%s has no 'operations'", what);
 		ok = false;
