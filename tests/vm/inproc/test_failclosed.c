@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * test_failclosed.c - the decisions that must fail closed when something
+ * around the signature check goes wrong (fixtures:
+ * scenarios/inproc-failclosed.prep.sh): the anchor keyring gone or
+ * revoked after the policy took effect, a file nested deeper than the
+ * scope walk reaches, a full event ring buffer, a policy reload between
+ * the moment a file was checked and the moment the check is used, and a
+ * file seen through overlayfs. Each case first shows the operation
+ * succeeding (the control), then the errno, counters and event of the
+ * failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <keyutils.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define POLICY_HEAD                                                                           \
+	"keygate: 1\n"                                                                        \
+	"policy: {name: inproc-failclosed, version: 1, mode: enforce, default: allow}\n"
+
+#define ORG_ANCHOR "anchors:\n  - {name: org, certificates: [@D@/keys/org.pem]}\n"
+
+/* A signed-exec policy for @D@/ring/ trusting only keyring SERIAL. */
+static int ring_policy(struct kgi *t, key_serial_t serial)
+{
+	return kgi_policy(t, POLICY_HEAD
+			  "anchors:\n"
+			  "  - {name: ring, keyring: %d}\n"
+			  "rules:\n"
+			  "  - {name: by-ring, operations: [exec], paths: [@D@/ring/],\n"
+			  "     require: signed, anchors: [ring], log: all}\n",
+			  serial);
+}
+
+/* A keyring of our own (root's, only the possessor may change it) holding
+ * org's certificate. */
+static int org_keyring(struct kgi *t, const char *description, key_serial_t *out)
+{
+	const char *path = kgi_path(t, "keys/org.der");
+	unsigned char der[8192];
+	key_serial_t ring;
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kgi_fail(t, 0, "open %s: %s", path, strerror(errno));
+	len = read(fd, der, sizeof(der));
+	close(fd);
+	if (len <= 0)
+		return kgi_fail(t, 0, "read %s failed", path);
+	ring = add_key("keyring", description, NULL, 0, KEY_SPEC_PROCESS_KEYRING);
+	if (ring < 0)
+		return kgi_fail(t, 0, "creating keyring %s: %s", description, strerror(errno));
+	if (add_key("asymmetric", NULL, der, (size_t)len, ring) < 0)
+		return kgi_fail(t, 0, "adding org.der to keyring %s: %s", description,
+				strerror(errno));
+	*out = ring;
+	return 0;
+}
+
+/* One exec: the errno, then exactly one event with this outcome. */
+static int exec_expect(struct kgi *t, const char *file, int want_errno, uint32_t verdict,
+		       uint32_t reason, const char *rule)
+{
+	struct kg_counters d;
+
+	KGI_CHECK(kgi_mark(t));
+	KGI_EXPECT_ERRNO(t, kgi_exec(t, file), want_errno);
+	KGI_EXPECT_EVENT(t, file, KG_OP_EXEC, verdict, reason, rule, NULL);
+	KGI_CHECK(kgi_delta(t, &d));
+	KGI_EXPECT_COUNT(t, d, decisions[verdict], 1);
+	return 0;
+}
+
+/* The anchor's keyring disappears (its last link removed: the kernel frees
+ * it after an RCU grace period, then its serial no longer looks up) while
+ * the policy naming it is in force: files not verified before are denied. */
+static int keyring_missing(struct kgi *t)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	key_serial_t ring;
+	char *text = NULL;
+	int waited = 0;
+
+	KGI_CHECK(org_keyring(t, "kgi-missing", &ring));
+	KGI_CHECK(ring_policy(t, ring));
+	KGI_CHECK(exec_expect(t, "ring/ring-a", 0, KG_VERDICT_ALLOW, KG_REASON_VERIFIED, "by-ring"));
+	KGI_ASSERT(t, keyctl_unlink(ring, KEY_SPEC_PROCESS_KEYRING) == 0, "keyctl_unlink: %s",
+		   strerror(errno));
+	while (keyctl_describe_alloc(ring, &text) >= 0) {
+		free(text);
+		text = NULL;
+		KGI_ASSERT(t, waited < 10000, "keyring %d still exists 10 s after its last unlink",
+			   ring);
+		nanosleep(&tick, NULL);
+		waited += 20;
+	}
+	KGI_ASSERT(t, errno == ENOKEY, "describing the unlinked keyring: %s, want ENOKEY",
+		   strerror(errno));
+	return exec_expect(t, "ring/ring-b", EPERM, KG_VERDICT_DENY, KG_REASON_KEYRING_GONE,
+			   "by-ring");
+}
+
+/* An invalidated anchor keyring still looks up until the kernel's key
+ * collector runs, but the kernel finds no key in it: the signature check
+ * says ENOKEY, reported as unknown_signer, and the file is denied. */
+static int keyring_invalidated(struct kgi *t)
+{
+	key_serial_t ring;
+
+	KGI_CHECK(org_keyring(t, "kgi-invalidated", &ring));
+	KGI_CHECK(ring_policy(t, ring));
+	KGI_CHECK(exec_expect(t, "ring/ring-e", 0, KG_VERDICT_ALLOW, KG_REASON_VERIFIED, "by-ring"));
+	KGI_ASSERT(t, keyctl_invalidate(ring) == 0, "keyctl_invalidate: %s", strerror(errno));
+	return exec_expect(t, "ring/ring-f", EPERM, KG_VERDICT_DENY, KG_REASON_UNKNOWN_SIGNER,
+			   "by-ring");
+}
+
+/* The anchor's keyring is revoked after load: a full check fails at once;
+ * a verdict cached against it stops counting once the agent reports the
+ * change (kg_loader_anchor_changed, what `keygate run` does when it sees
+ * a keyring change). */
+static int anchor_revoked(struct kgi *t)
+{
+	key_serial_t ring;
+
+	KGI_CHECK(org_keyring(t, "kgi-revoked", &ring));
+	KGI_CHECK(ring_policy(t, ring));
+	KGI_CHECK(exec_expect(t, "ring/ring-c", 0, KG_VERDICT_ALLOW, KG_REASON_VERIFIED, "by-ring"));
+	KGI_CHECK(exec_expect(t, "ring/ring-c", 0, KG_VERDICT_ALLOW, KG_REASON_CACHE_HIT,
+			      "by-ring"));
+	KGI_ASSERT(t, keyctl_revoke(ring) == 0, "keyctl_revoke: %s", strerror(errno));
+	KGI_CHECK(exec_expect(t, "ring/ring-d", EPERM, KG_VERDICT_DENY, KG_REASON_KEYRING_GONE,
+			      "by-ring"));
+	KGI_ASSERT(t, kg_loader_anchor_changed(t->loader, 0) == 0, "kg_loader_anchor_changed failed");
+	return exec_expect(t, "ring/ring-c", EPERM, KG_VERDICT_DENY, KG_REASON_KEYRING_GONE,
+			   "by-ring");
+}
+
+/* Directories between @D@/deep/ and the deep programs. */
+#define DEPTH_REACHED (KG_SCOPE_DEPTH_MAX - 24)
+#define DEPTH_TOO_DEEP (KG_SCOPE_DEPTH_MAX + 76)
+
+/* Opens @D@/deep/d/d/.../d (depth directories), creating them. */
+static int deep_dir(struct kgi *t, int depth)
+{
+	int fd = open(kgi_path(t, "deep"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	for (int i = 0; fd >= 0 && i < depth; i++) {
+		int next;
+
+		if (mkdirat(fd, "d", 0755) && errno != EEXIST) {
+			close(fd);
+			return kgi_fail(t, 0, "mkdir at depth %d: %s", i, strerror(errno));
+		}
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	return fd >= 0 ? fd : kgi_fail(t, 0, "descending into deep/: %s", strerror(errno));
+}
+
+/* Copies bin/unsigned into dirfd as "prog". */
+static int place_program(struct kgi *t, int dirfd)
+{
+	char buf[65536];
+	int in, out;
+	ssize_t got;
+
+	in = open(kgi_path(t, "bin/unsigned"), O_RDONLY | O_CLOEXEC);
+	out = openat(dirfd, "prog", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0)
+		return kgi_fail(t, 0, "copying bin/unsigned into deep/: %s", strerror(errno));
+	while ((got = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)got) != got)
+			return kgi_fail(t, 0, "writing deep prog: %s", strerror(errno));
+	close(in);
+	return close(out) ? kgi_fail(t, 0, "closing deep prog: %s", strerror(errno)) : 0;
+}
+
+/* Deep exec: errno, and the event about that inode. */
+static int deep_exec_expect(struct kgi *t, int dirfd, int want_errno, uint32_t reason,
+			    int32_t error)
+{
+	const struct kg_event *ev;
+	char file[64];
+	int fd = openat(dirfd, "prog", O_PATH | O_CLOEXEC);
+
+	KGI_ASSERT(t, fd >= 0, "openat prog: %s", strerror(errno));
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	KGI_CHECK(kgi_mark(t));
+	KGI_EXPECT_ERRNO(t, kgi_exec_at(t, dirfd, "prog"), want_errno);
+	if (!want_errno) {
+		KGI_EXPECT_NO_EVENT(t, file, KG_OP_EXEC);
+		close(fd);
+		return 0;
+	}
+	KGI_CHECK(kgi_expect_event(t, __LINE__, file, KG_OP_EXEC, KG_VERDICT_DENY, reason,
+				   reason == KG_REASON_INTERNAL_ERROR ? NULL : "deep", &ev));
+	close(fd);
+	KGI_ASSERT(t, ev->error == error, "event error %d, want %d", ev->error, error);
+	return 0;
+}
+
+/* A file nested deeper than KG_SCOPE_DEPTH_MAX directories below its
+ * scope: the walk cannot find the rule, so the operation gets the
+ * policy's fail_action (deny), reason internal_error, -ELOOP. */
+static int too_deep(struct kgi *t)
+{
+	int reached, too_deep_fd, err;
+
+	reached = deep_dir(t, DEPTH_REACHED);
+	KGI_CHECK(reached);
+	too_deep_fd = deep_dir(t, DEPTH_TOO_DEEP);
+	KGI_CHECK(too_deep_fd);
+	err = place_program(t, reached);
+	if (!err)
+		err = place_program(t, too_deep_fd);
+	/* Control: exec not covered, the deep program runs. */
+	if (!err)
+		err = kgi_policy(t, POLICY_HEAD ORG_ANCHOR
+				 "rules:\n"
+				 "  - {name: deep, operations: [open_read], paths: [@D@/deep/],\n"
+				 "     require: signed, anchors: [org]}\n");
+	if (!err)
+		err = deep_exec_expect(t, too_deep_fd, 0, 0, 0);
+	if (!err)
+		err = kgi_policy(t, POLICY_HEAD ORG_ANCHOR
+				 "rules:\n"
+				 "  - {name: deep, operations: [exec], paths: [@D@/deep/],\n"
+				 "     require: signed, anchors: [org]}\n");
+	/* Within reach the rule decides (the program has no fs-verity) ... */
+	if (!err)
+		err = deep_exec_expect(t, reached, EPERM, KG_REASON_NOT_VERITY, 0);
+	/* ... beyond it the rule cannot be found. */
+	if (!err)
+		err = deep_exec_expect(t, too_deep_fd, EPERM, KG_REASON_INTERNAL_ERROR, -ELOOP);
+	close(reached);
+	close(too_deep_fd);
+	return err;
+}
+
+/* More denials than the event ring buffer holds, none read meanwhile:
+ * every one is still denied, and each event is either delivered or
+ * counted as dropped. */
+#define FLOOD 3000
+
+static int ring_buffer_full(struct kgi *t)
+{
+	struct kg_counters d;
+	size_t delivered;
+	int denied = 0;
+
+	KGI_CHECK(kgi_policy(t, POLICY_HEAD
+			     "rules:\n"
+			     "  - {name: flood, operations: [open_read], files: [@D@/bin/flood],\n"
+			     "     require: deny}\n"));
+	KGI_CHECK(kgi_mark(t));
+	for (int i = 0; i < FLOOD; i++) {
+		int err = kgi_open_read(t, "bin/flood");
+
+		KGI_ASSERT(t, err == EPERM, "open %d of %d gave %s, want EPERM", i + 1, FLOOD,
+			   kgi_errname(err));
+		denied++;
+	}
+	KGI_CHECK(kgi_delta(t, &d));
+	KGI_EXPECT_COUNT(t, d, decisions[KG_VERDICT_DENY], FLOOD);
+	KGI_ASSERT(t, d.events_dropped > 0, "no event dropped after %d denials unread", FLOOD);
+	KGI_CHECK(kgi_collect(t));
+	delivered = kgi_events_for(t, "bin/flood", KG_OP_OPEN_READ, NULL);
+	KGI_ASSERT(t, delivered + d.events_dropped == FLOOD,
+		   "%zu events delivered + %llu dropped, want %d", delivered,
+		   (unsigned long long)d.events_dropped, FLOOD);
+	printf("kg: ring buffer: %zu events delivered, %llu dropped of %d denials\n", delivered,
+	       (unsigned long long)d.events_dropped, denied);
+	/* Read out, the buffer takes events again. */
+	KGI_CHECK(kgi_mark(t));
+	KGI_EXPECT_ERRNO(t, kgi_open_read(t, "bin/flood"), EPERM);
+	KGI_EXPECT_EVENT(t, "bin/flood", KG_OP_OPEN_READ, KG_VERDICT_DENY,
+			 KG_REASON_DENIED_BY_RULE, "flood", NULL);
+	KGI_CHECK(kgi_delta(t, &d));
+	KGI_EXPECT_COUNT(t, d, events_dropped, 0);
+	return 0;
+}
+
+#define MPROTECT_POLICY                                                                       \
+	POLICY_HEAD ORG_ANCHOR                                                                \
+	"rules:\n"                                                                            \
+	"  - {name: code, operations: [mprotect_exec], paths: [@D@/bin/],\n"                  \
+	"     require: signed, anchors: [org], log: all}\n"
+
+/* A mapping checked under one generation and made executable under the
+ * next: the check does not carry over (mprotect cannot verify), so the
+ * mapping is refused with reason internal_error, -ENODATA. */
+static int reload_between_map_and_mprotect(struct kgi *t)
+{
+	const struct kg_event *ev;
+	struct kg_counters d;
+	size_t len;
+	void *addr;
+	int err;
+
+	KGI_CHECK(kgi_policy(t, MPROTECT_POLICY));
+	/* Control: same generation, the signed mapping becomes executable. */
+	KGI_CHECK(kgi_map(t, "bin/signed", &addr, &len));
+	KGI_CHECK(kgi_mark(t));
+	err = kgi_mprotect_exec(addr, len);
+	kgi_unmap(addr, len);
+	KGI_EXPECT_ERRNO(t, err, 0);
+	KGI_EXPECT_EVENT(t, "bin/signed", KG_OP_MPROTECT_EXEC, KG_VERDICT_ALLOW, KG_REASON_VERIFIED,
+			 "code", NULL);
+
+	KGI_CHECK(kgi_map(t, "bin/signed", &addr, &len));
+	KGI_CHECK(kgi_policy(t, MPROTECT_POLICY));
+	KGI_CHECK(kgi_mark(t));
+	err = kgi_mprotect_exec(addr, len);
+	kgi_unmap(addr, len);
+	KGI_EXPECT_ERRNO(t, err, EPERM);
+	KGI_EXPECT_EVENT(t, "bin/signed", KG_OP_MPROTECT_EXEC, KG_VERDICT_DENY,
+			 KG_REASON_INTERNAL_ERROR, NULL, &ev);
+	KGI_ASSERT(t, ev->error == -ENODATA, "event error %d, want -ENODATA", ev->error);
+	KGI_CHECK(kgi_delta(t, &d));
+	KGI_EXPECT_COUNT(t, d, decisions[KG_VERDICT_DENY], 1);
+	return 0;
+}
+
+#define CACHE_POLICY                                                                          \
+	POLICY_HEAD ORG_ANCHOR                                                                \
+	"rules:\n"                                                                            \
+	"  - {name: apps, operations: [exec], paths: [@D@/bin/], require: signed,\n"          \
+	"     anchors: [org], log: all}\n"
+
+/* A verdict cached under one generation never decides under the next: a
+ * reload that revokes the program's digest denies it at once. */
+static int reload_drops_cached_verdict(struct kgi *t)
+{
+	char digest[80];
+	struct kg_counters d;
+
+	KGI_ASSERT(t, kgi_digest(t, "bin/signed-cached", digest, sizeof(digest)) == 0,
+		   "cannot measure bin/signed-cached");
+	KGI_CHECK(kgi_policy(t, CACHE_POLICY));
+	KGI_CHECK(exec_expect(t, "bin/signed-cached", 0, KG_VERDICT_ALLOW, KG_REASON_VERIFIED,
+			      "apps"));
+	KGI_CHECK(exec_expect(t, "bin/signed-cached", 0, KG_VERDICT_ALLOW, KG_REASON_CACHE_HIT,
+			      "apps"));
+	/* The same policy again: verified afresh, not a hit. */
+	KGI_CHECK(kgi_policy(t, CACHE_POLICY));
+	KGI_CHECK(exec_expect(t, "bin/signed-cached", 0, KG_VERDICT_ALLOW, KG_REASON_VERIFIED,
+			      "apps"));
+	KGI_CHECK(kgi_policy(t, CACHE_POLICY "revocations: {digests: [\"%s\"]}\n", digest));
+	KGI_CHECK(exec_expect(t, "bin/signed-cached", EPERM, KG_VERDICT_DENY, KG_REASON_REVOKED,
+			      "apps"));
+	KGI_CHECK(kgi_delta(t, &d));
+	KGI_EXPECT_COUNT(t, d, cache_hits, 0);
+	return 0;
+}
+
+#define OVL "/tmp/kgi-overlay"
+
+/* A signed program seen through overlayfs: the programs see the overlay's
+ * inode (no fs-verity) and cannot reach the real file, so a signed rule
+ * refuses it with reason overlay; the lower file itself passes. */
+static int overlay(struct kgi *t)
+{
+	char options[8192];
+	int err;
+
+	if (mkdir(OVL, 0755) && errno != EEXIST)
+		return kgi_fail(t, __LINE__, "mkdir %s: %s", OVL, strerror(errno));
+	if ((mkdir(OVL "/upper", 0755) && errno != EEXIST) ||
+	    (mkdir(OVL "/work", 0755) && errno != EEXIST) ||
+	    (mkdir(OVL "/merged", 0755) && errno != EEXIST))
+		return kgi_fail(t, __LINE__, "mkdir under %s: %s", OVL, strerror(errno));
+	snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+		 kgi_path(t, "lower"), OVL, OVL);
+	if (mount("overlay", OVL "/merged", "overlay", 0, options))
+		return kgi_fail(t, __LINE__, "mounting overlayfs on %s/merged: %s", OVL,
+				strerror(errno));
+	err = kgi_policy(t, POLICY_HEAD ORG_ANCHOR
+			 "rules:\n"
+			 "  - {name: layers, operations: [exec], paths: [@D@/lower/, " OVL "/merged/],\n"
+			 "     require: signed, anchors: [org], log: all}\n");
+	if (!err)
+		err = exec_expect(t, "lower/signed-app", 0, KG_VERDICT_ALLOW, KG_REASON_VERIFIED,
+				  "layers");
+	if (!err)
+		err = exec_expect(t, OVL "/merged/signed-app", EPERM, KG_VERDICT_DENY,
+				  KG_REASON_OVERLAY, "layers");
+	umount(OVL "/merged");
+	return err;
+}
+
+static const struct kgi_case cases[] = {
+	{ "keyring-missing", keyring_missing },
+	{ "keyring-invalidated", keyring_invalidated },
+	{ "anchor-revoked-after-load", anchor_revoked },
+	{ "scope-deeper-than-walk", too_deep },
+	{ "ring-buffer-full", ring_buffer_full },
+	{ "reload-between-mmap-and-mprotect", reload_between_map_and_mprotect },
+	{ "reload-drops-cached-verdict", reload_drops_cached_verdict },
+	{ "overlay", overlay },
+};
+
+int main(int argc, char **argv)
+{
+	return kgi_main(argc, argv, "failclosed", cases, sizeof(cases) / sizeof(cases[0]));
+}
