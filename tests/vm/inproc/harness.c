@@ -108,63 +108,82 @@ static void diags_to_why(struct kgi *t, const struct kg_diagnostics *diags)
 	free(text);
 }
 
-int kgi_policy(struct kgi *t, const char *fmt, ...)
+static int prepare(struct kgi *t, struct kgi_prepared *out, const char *fmt, va_list ap)
 {
 	struct kg_diagnostics diags = { 0 };
-	struct kg_compiled_policy *p = NULL;
-	struct kg_keyrings keyrings = { 0 };
-	struct kg_scope_set scopes = { 0 };
 	char *text = NULL, *yaml = NULL;
-	uint32_t generation;
-	va_list ap;
 	int err;
 
-	va_start(ap, fmt);
+	memset(out, 0, sizeof(*out));
 	err = vasprintf(&text, fmt, ap);
-	va_end(ap);
 	if (err < 0)
 		return kgi_fail(t, 0, "out of memory");
 	yaml = expand(t, text);
 	free(text);
 	if (!yaml)
 		return kgi_fail(t, 0, "out of memory");
-	err = kg_policy_load_buffer("inproc.yaml", yaml, strlen(yaml), &p, &diags);
+	err = kg_policy_load_buffer("inproc.yaml", yaml, strlen(yaml), &out->policy, &diags);
+	free(yaml);
 	if (err) {
 		diags_to_why(t, &diags);
-		goto fail;
+		kg_diagnostics_free(&diags);
+		return -1;
 	}
-	err = kg_keyrings_resolve(p, &keyrings);
-	if (err) {
-		kgi_fail(t, 0, "resolving the policy's anchors failed: %s", strerror(-err));
-		goto fail;
-	}
-	err = kg_scopes_resolve(p, &scopes);
-	if (err) {
-		kgi_fail(t, 0, "resolving the policy's scopes failed: %s", strerror(-err));
-		goto fail;
-	}
-	err = kg_loader_apply(t->loader, p, &scopes, &generation);
-	if (err) {
-		kgi_fail(t, 0, "kg_loader_apply failed: %s", strerror(-err));
-		goto fail;
-	}
-	kg_keyrings_release(&t->keyrings);
-	kg_scopes_free(&t->scopes);
-	kg_policy_free(t->policy);
-	t->keyrings = keyrings;
-	t->scopes = scopes;
-	t->policy = p;
-	t->generation = generation;
 	kg_diagnostics_free(&diags);
-	free(yaml);
+	err = kg_keyrings_resolve(out->policy, &out->keyrings);
+	if (err) {
+		kgi_prepared_free(out);
+		return kgi_fail(t, 0, "resolving the policy's anchors failed: %s", strerror(-err));
+	}
+	err = kg_scopes_resolve(out->policy, &out->scopes);
+	if (err) {
+		kgi_prepared_free(out);
+		return kgi_fail(t, 0, "resolving the policy's scopes failed: %s", strerror(-err));
+	}
 	return 0;
-fail:
-	kg_keyrings_release(&keyrings);
-	kg_scopes_free(&scopes);
-	kg_policy_free(p);
-	kg_diagnostics_free(&diags);
-	free(yaml);
-	return -1;
+}
+
+int kgi_prepare(struct kgi *t, struct kgi_prepared *out, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = prepare(t, out, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void kgi_prepared_free(struct kgi_prepared *p)
+{
+	kg_keyrings_release(&p->keyrings);
+	kg_scopes_free(&p->scopes);
+	kg_policy_free(p->policy);
+	p->policy = NULL;
+}
+
+int kgi_policy(struct kgi *t, const char *fmt, ...)
+{
+	struct kgi_prepared next;
+	uint32_t generation;
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = prepare(t, &next, fmt, ap);
+	va_end(ap);
+	if (err)
+		return -1;
+	err = kg_loader_apply(t->loader, next.policy, &next.scopes, &generation);
+	if (err) {
+		kgi_prepared_free(&next);
+		return kgi_fail(t, 0, "kg_loader_apply failed: %s", strerror(-err));
+	}
+	kgi_prepared_free(&t->current);
+	t->current = next;
+	t->policy = next.policy;
+	t->generation = generation;
+	return 0;
 }
 
 uint32_t kgi_rule(const struct kgi *t, const char *name)
@@ -602,9 +621,7 @@ int kgi_main(int argc, char **argv, const char *area, const struct kgi_case *cas
 	kg_loader_close(t.loader);
 	if (stop_pinned())
 		failed++;
-	kg_keyrings_release(&t.keyrings);
-	kg_scopes_free(&t.scopes);
-	kg_policy_free(t.policy);
+	kgi_prepared_free(&t.current);
 	free(t.events);
 	printf("kg: %s: %zu cases passed, %zu failed\n", area, passed, failed);
 	return failed || !passed ? 1 : 0;

@@ -30,12 +30,18 @@
 #include "loader.h"
 #include "scopes.h"
 
+/* A compiled policy ready for kg_loader_apply: anchors and scopes resolved. */
+struct kgi_prepared {
+	struct kg_compiled_policy *policy;
+	struct kg_keyrings keyrings; /* its certificate anchors' keyrings */
+	struct kg_scope_set scopes;
+};
+
 struct kgi {
 	const char *data; /* the scenario's fixtures: /data/NAME */
 	struct kg_loader *loader;
-	struct kg_compiled_policy *policy; /* in force; NULL before the first */
-	struct kg_keyrings keyrings;       /* its certificate anchors' keyrings */
-	struct kg_scope_set scopes;
+	struct kgi_prepared current;       /* applied by kgi_policy */
+	struct kg_compiled_policy *policy; /* current.policy; NULL before the first */
 	uint32_t generation;
 	struct kg_counters mark;  /* counters at kgi_mark */
 	struct kg_event *events;  /* delivered since kgi_mark */
@@ -58,6 +64,10 @@ int kgi_fail(struct kgi *t, int line, const char *fmt, ...) __attribute__((forma
  * directory), resolves its anchors and scopes and applies it; the previous
  * policy's keyrings are released once the new one is in force. */
 int kgi_policy(struct kgi *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* kgi_policy's first half, for a test that applies policies itself. */
+int kgi_prepare(struct kgi *t, struct kgi_prepared *out, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void kgi_prepared_free(struct kgi_prepared *p);
 /* Index of the rule named NAME in the policy in force, or KG_RULE_NONE. */
 uint32_t kgi_rule(const struct kgi *t, const char *name);
 

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <keyutils.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,19 +113,34 @@ static int keyring_missing(struct kgi *t)
 			   "by-ring");
 }
 
-/* An invalidated anchor keyring still looks up until the kernel's key
- * collector runs, but the kernel finds no key in it: the signature check
- * says ENOKEY, reported as unknown_signer, and the file is denied. */
+/* An invalidated anchor keyring: the file is denied at once. Until the
+ * kernel's key collector has run, the keyring still looks up but holds no
+ * key (the check says ENOKEY: unknown_signer); after, it does not look up
+ * (keyring_gone). Which one a decision sees depends on that timing. */
 static int keyring_invalidated(struct kgi *t)
 {
+	const struct kg_event *ev;
+	struct kg_counters d;
 	key_serial_t ring;
 
 	KGI_CHECK(org_keyring(t, "kgi-invalidated", &ring));
 	KGI_CHECK(ring_policy(t, ring));
 	KGI_CHECK(exec_expect(t, "ring/ring-e", 0, KG_VERDICT_ALLOW, KG_REASON_VERIFIED, "by-ring"));
 	KGI_ASSERT(t, keyctl_invalidate(ring) == 0, "keyctl_invalidate: %s", strerror(errno));
-	return exec_expect(t, "ring/ring-f", EPERM, KG_VERDICT_DENY, KG_REASON_UNKNOWN_SIGNER,
-			   "by-ring");
+	KGI_CHECK(kgi_mark(t));
+	KGI_EXPECT_ERRNO(t, kgi_exec(t, "ring/ring-f"), EPERM);
+	KGI_CHECK(kgi_collect(t));
+	KGI_ASSERT(t, kgi_events_for(t, "ring/ring-f", KG_OP_EXEC, &ev) == 1,
+		   "want one exec event about ring/ring-f");
+	KGI_ASSERT(t, ev->verdict == KG_VERDICT_DENY && ev->rule == kgi_rule(t, "by-ring") &&
+			      (ev->reason == KG_REASON_UNKNOWN_SIGNER ||
+			       ev->reason == KG_REASON_KEYRING_GONE),
+		   "event: verdict %s reason %s; want deny, unknown-signer or keyring-gone",
+		   kg_verdict_name(ev->verdict), kg_reason_name(ev->reason));
+	printf("kg: invalidated anchor keyring: %s\n", kg_reason_name(ev->reason));
+	KGI_CHECK(kgi_delta(t, &d));
+	KGI_EXPECT_COUNT(t, d, decisions[KG_VERDICT_DENY], 1);
+	return 0;
 }
 
 /* The anchor's keyring is revoked after load: a full check fails at once;
@@ -366,6 +383,127 @@ static int reload_drops_cached_verdict(struct kgi *t)
 	return 0;
 }
 
+/*
+ * Reloads while decisions run: a thread applies four policies in turn
+ * (allow, allow, deny, deny: the two slots alternate, so a slot's next
+ * content differs from its last) while this thread runs the program.
+ * Every decision must be the one of the generation its event names,
+ * whole: its verdict, rule and the errno the exec saw.
+ */
+#define RACE_EXECS 120
+
+struct race {
+	struct kgi *t;
+	struct kgi_prepared policy[2]; /* allow, deny */
+	uint32_t first;                /* generation of the first apply */
+	unsigned applies;
+	int err;
+	int started, stop;
+};
+
+static bool race_denies(const struct race *r, uint32_t generation)
+{
+	return ((generation - r->first) / 2) % 2 == 1;
+}
+
+static void *flip_policies(void *arg)
+{
+	struct race *r = arg;
+
+	for (unsigned k = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); k++) {
+		const struct kgi_prepared *p = &r->policy[(k / 2) % 2];
+		uint32_t generation;
+
+		r->err = kg_loader_apply(r->t->loader, p->policy, &p->scopes, &generation);
+		if (r->err)
+			break;
+		if (k == 0) {
+			r->first = generation;
+			__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
+		}
+		r->applies++;
+	}
+	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+#define RACE_POLICY                                                                           \
+	POLICY_HEAD                                                                           \
+	"rules:\n"                                                                            \
+	"  - {name: race, operations: [exec], files: [@D@/bin/race], require: %s, log: all}\n"
+
+static int reload_during_decisions(struct kgi *t)
+{
+	static int got[RACE_EXECS];
+	struct race r = { .t = t };
+	unsigned verdicts[2] = { 0 }, generations = 0;
+	uint32_t last = 0, rule = 0; /* the policies' only rule */
+	pthread_t flipper;
+	int err = -1, n = 0;
+
+	if (kgi_prepare(t, &r.policy[0], RACE_POLICY, "allow") ||
+	    kgi_prepare(t, &r.policy[1], RACE_POLICY, "deny") || kgi_mark(t))
+		goto out;
+	err = pthread_create(&flipper, NULL, flip_policies, &r);
+	if (err) {
+		kgi_fail(t, __LINE__, "pthread_create: %s", strerror(err));
+		err = -1;
+		goto out;
+	}
+	while (!__atomic_load_n(&r.started, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (n = 0; n < RACE_EXECS && !r.err; n++) {
+		got[n] = kgi_exec(t, "bin/race");
+		if (got[n] < 0)
+			break;
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(flipper, NULL);
+	err = -1;
+	if (r.err) {
+		kgi_fail(t, __LINE__, "kg_loader_apply in the flipping thread: %s", strerror(-r.err));
+		goto out;
+	}
+	if (n < RACE_EXECS)
+		goto out; /* kgi_exec said why */
+	if (kgi_collect(t))
+		goto out;
+	if (t->n_events != RACE_EXECS) {
+		kgi_fail(t, __LINE__, "%zu events for %d execs", t->n_events, RACE_EXECS);
+		goto out;
+	}
+	for (int i = 0; i < RACE_EXECS; i++) {
+		const struct kg_event *ev = &t->events[i];
+		bool deny = race_denies(&r, ev->generation);
+		uint32_t want_reason = deny ? KG_REASON_DENIED_BY_RULE : KG_REASON_ALLOWED_BY_RULE;
+
+		if (ev->generation < r.first || ev->rule != rule || ev->reason != want_reason ||
+		    ev->verdict != (deny ? KG_VERDICT_DENY : KG_VERDICT_ALLOW) ||
+		    got[i] != (deny ? EPERM : 0)) {
+			kgi_fail(t, __LINE__,
+				 "exec %d: %s, event generation %u (first %u) verdict %s reason %s "
+				 "rule %u: not the decision of that generation's policy", i,
+				 kgi_errname(got[i]), ev->generation, r.first,
+				 kg_verdict_name(ev->verdict), kg_reason_name(ev->reason), ev->rule);
+			goto out;
+		}
+		verdicts[deny]++;
+		generations += ev->generation != last;
+		last = ev->generation;
+	}
+	printf("kg: %d execs under %u generations (%u applies): %u allowed, %u denied\n",
+	       RACE_EXECS, generations, r.applies, verdicts[0], verdicts[1]);
+	if (!verdicts[0] || !verdicts[1]) {
+		kgi_fail(t, __LINE__, "the policy never changed during the execs");
+		goto out;
+	}
+	err = 0;
+out:
+	kgi_prepared_free(&r.policy[0]);
+	kgi_prepared_free(&r.policy[1]);
+	return err ? -1 : 0;
+}
+
 #define OVL "/tmp/kgi-overlay"
 
 /* A signed program seen through overlayfs: the programs see the overlay's
@@ -409,6 +547,7 @@ static const struct kgi_case cases[] = {
 	{ "ring-buffer-full", ring_buffer_full },
 	{ "reload-between-mmap-and-mprotect", reload_between_map_and_mprotect },
 	{ "reload-drops-cached-verdict", reload_drops_cached_verdict },
+	{ "reload-during-decisions", reload_during_decisions },
 	{ "overlay", overlay },
 };
 

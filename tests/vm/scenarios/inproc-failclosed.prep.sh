@@ -5,7 +5,7 @@
 . "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
 . "$KG_SRC/tests/vm/fixtures/inproc-prep.sh"
 
-kgi_prep_programs bin signed signed-cached unsigned flood
+kgi_prep_programs bin signed signed-cached unsigned flood race
 kgi_prep_programs ring ring-a ring-b ring-c ring-d ring-e ring-f
 kgi_prep_programs lower signed-app
 mkdir -p "$KG_STAGE/deep"
