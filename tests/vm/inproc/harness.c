@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/fsverity.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -407,7 +408,7 @@ static int enable_verity(const char *data)
 
 /* Runs a child that calls execve (or execveat on dirfd); its errno comes
  * back through a close-on-exec pipe. */
-static int run_child(struct kgi *t, int dirfd, const char *path)
+static int run_child(struct kgi *t, int dirfd, const char *path, uid_t uid)
 {
 	char *argv[] = { (char *)path, NULL }, *envp[] = { NULL };
 	int pipefd[2], child_errno = 0, status;
@@ -422,6 +423,9 @@ static int run_child(struct kgi *t, int dirfd, const char *path)
 		return kgi_fail(t, 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(pipefd[0]);
+		if (uid && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+			    setresuid(uid, uid, uid)))
+			_exit(125);
 		if (dirfd >= 0)
 			syscall(SYS_execveat, dirfd, path, argv, envp, 0);
 		else
@@ -440,17 +444,24 @@ static int run_child(struct kgi *t, int dirfd, const char *path)
 		return child_errno ? child_errno : kgi_fail(t, 0, "execve failed without errno");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
+		return kgi_fail(t, 0, "the child could not become uid %u", (unsigned)uid);
 	return kgi_fail(t, 0, "%s ran but ended with status %d", path, status);
 }
 
 int kgi_exec(struct kgi *t, const char *rel)
 {
-	return run_child(t, -1, kgi_path(t, rel));
+	return run_child(t, -1, kgi_path(t, rel), 0);
+}
+
+int kgi_exec_as(struct kgi *t, uid_t uid, const char *rel)
+{
+	return run_child(t, -1, kgi_path(t, rel), uid);
 }
 
 int kgi_exec_at(struct kgi *t, int dirfd, const char *name)
 {
-	return run_child(t, dirfd, name);
+	return run_child(t, dirfd, name, 0);
 }
 
 int kgi_open_read(struct kgi *t, const char *rel)

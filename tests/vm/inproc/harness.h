@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "keygate_abi.h"
 #include "keygate_policy.h"
@@ -93,6 +94,8 @@ int kgi_digest(const struct kgi *t, const char *rel, char *out, size_t size);
  * operation succeeded, else the errno the process saw; -1 with t->why set
  * when the test itself could not run it. */
 int kgi_exec(struct kgi *t, const char *rel);
+/* As uid and gid UID (no supplementary groups). */
+int kgi_exec_as(struct kgi *t, uid_t uid, const char *rel);
 int kgi_exec_at(struct kgi *t, int dirfd, const char *name);
 int kgi_open_read(struct kgi *t, const char *rel);
 int kgi_mmap_exec(struct kgi *t, const char *rel);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 
 #include "harness.h"
@@ -168,6 +169,30 @@ static int deny_rule(struct kgi *t)
 	return expect_denied(t, "bin/banned", KG_REASON_DENIED_BY_RULE, "banned", 0, NULL);
 }
 
+/* An exec-only program (0711) run by another user: the kernel would run
+ * it (the control: no rule covers the copy in outside/), but the user may
+ * not read its signature xattr, so the check cannot be made and the
+ * program is denied (internal_error, EACCES), whoever ran it before. */
+#define OTHER_UID 1000
+
+static int signature_unreadable(struct kgi *t)
+{
+	const struct kg_event *ev;
+
+	KGI_ASSERT(t, chmod(kgi_path(t, "bin/signed-exec-only"), 0711) == 0 &&
+			      chmod(kgi_path(t, "outside/exec-only"), 0711) == 0,
+		   "chmod 0711: %s", strerror(errno));
+	KGI_EXPECT_ERRNO(t, kgi_exec_as(t, OTHER_UID, "outside/exec-only"), 0);
+	KGI_EXPECT_ERRNO(t, kgi_exec(t, "bin/signed-exec-only"), 0); /* root may read: verified */
+	KGI_CHECK(kgi_mark(t));
+	KGI_EXPECT_ERRNO(t, kgi_exec_as(t, OTHER_UID, "bin/signed-exec-only"), EPERM);
+	KGI_EXPECT_EVENT(t, "bin/signed-exec-only", KG_OP_EXEC, KG_VERDICT_DENY,
+			 KG_REASON_INTERNAL_ERROR, "apps", &ev);
+	KGI_ASSERT(t, ev->error == -EACCES && ev->uid == OTHER_UID,
+		   "event error %d uid %u, want -EACCES and uid %u", ev->error, ev->uid, OTHER_UID);
+	return 0;
+}
+
 /* Outside every scope the default (allow, unlogged) applies. */
 static int outside_scope(struct kgi *t)
 {
@@ -209,6 +234,7 @@ static const struct kgi_case cases[] = {
 	{ "oversized-signature", oversized_signature },
 	{ "revoked-digest", revoked_digest_denied },
 	{ "deny-rule", deny_rule },
+	{ "signature-unreadable", signature_unreadable },
 	{ "outside-scope", outside_scope },
 	{ "audit-mode", audit_mode },
 };

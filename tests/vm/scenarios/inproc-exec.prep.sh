@@ -5,5 +5,5 @@
 . "$KG_SRC/tests/vm/fixtures/inproc-prep.sh"
 
 kgi_prep_programs bin signed not-verity no-signature other-key copied-sig malformed revoked \
-	oversize-sig banned
-kgi_prep_programs outside unsigned
+	oversize-sig banned signed-exec-only
+kgi_prep_programs outside unsigned exec-only
