@@ -288,10 +288,16 @@ void kg_loader_close(struct kg_loader *l)
 		loader_write_state(l);
 		if (l->guarded)
 			loader_guard_trust_successor(l);
+		/* libbpf leaves a disconnected link's fd open: close ours, or
+		 * this process keeps every link alive until it exits (and a
+		 * `keygate stop` from it cannot finish). */
 		s = l->skel->skeleton;
-		for (int i = 0; i < s->prog_cnt; i++)
-			if (*s->progs[i].link)
+		for (int i = 0; i < s->prog_cnt; i++) {
+			if (*s->progs[i].link) {
 				bpf_link__disconnect(*s->progs[i].link);
+				close(bpf_link__fd(*s->progs[i].link));
+			}
+		}
 	}
 	ring_buffer__free(l->ring);
 	keygate_bpf__destroy(l->skel);
