@@ -389,8 +389,14 @@ static int reload_drops_cached_verdict(struct kgi *t)
  * content differs from its last) while this thread runs the program.
  * Every decision must be the one of the generation its event names,
  * whole: its verdict, rule and the errno the exec saw.
+ *
+ * The reloads are RACE_PAUSE_MS apart: two reloads within one decision
+ * rewrite the slot it is reading (keygate(8), "keygate policy reload");
+ * back to back, about one exec in a thousand was decided by the slot's
+ * next policy under qemu.
  */
 #define RACE_EXECS 120
+#define RACE_PAUSE_MS 20
 
 struct race {
 	struct kgi *t;
@@ -408,6 +414,7 @@ static bool race_denies(const struct race *r, uint32_t generation)
 
 static void *flip_policies(void *arg)
 {
+	struct timespec pause = { 0, RACE_PAUSE_MS * 1000 * 1000 };
 	struct race *r = arg;
 
 	for (unsigned k = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); k++) {
@@ -422,6 +429,7 @@ static void *flip_policies(void *arg)
 			__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
 		}
 		r->applies++;
+		nanosleep(&pause, NULL);
 	}
 	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
 	return NULL;
