@@ -267,6 +267,76 @@ static int too_deep(struct kgi *t)
 	return err;
 }
 
+/* Directories of NAME_MAX-byte names below @D@/long/: a path longer than
+ * PATH_MAX, which bpf_d_path cannot produce, within the scope walk's reach. */
+#define LONG_DIRS 20
+
+static int long_dir(struct kgi *t)
+{
+	char name[256];
+	int fd = open(kgi_path(t, "long"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	memset(name, 'n', 255);
+	name[255] = 0;
+	for (int i = 0; fd >= 0 && i < LONG_DIRS; i++) {
+		int next;
+
+		if (mkdirat(fd, name, 0755) && errno != EEXIST) {
+			close(fd);
+			return kgi_fail(t, 0, "mkdir at level %d: %s", i, strerror(errno));
+		}
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	return fd >= 0 ? fd : kgi_fail(t, 0, "descending into long/: %s", strerror(errno));
+}
+
+/* The decision comes from the file, never from its path: past PATH_MAX
+ * the signed program (moved there: a rename keeps fs-verity and its
+ * signature) still verifies and the unsigned one is still denied; only
+ * the events lack the path. */
+static int path_longer_than_path_max(struct kgi *t)
+{
+	const struct kg_event *ev;
+	char file[64];
+	int dir, fd;
+
+	dir = long_dir(t);
+	KGI_CHECK(dir);
+	if (renameat(AT_FDCWD, kgi_path(t, "bin/signed-long"), dir, "signed")) {
+		close(dir);
+		return kgi_fail(t, __LINE__, "moving bin/signed-long into long/: %s", strerror(errno));
+	}
+	if (place_program(t, dir) ||
+	    kgi_policy(t, POLICY_HEAD ORG_ANCHOR
+		       "rules:\n"
+		       "  - {name: long, operations: [exec], paths: [@D@/long/],\n"
+		       "     require: signed, anchors: [org], log: all}\n")) {
+		close(dir);
+		return -1;
+	}
+	fd = openat(dir, "signed", O_PATH | O_CLOEXEC);
+	KGI_ASSERT(t, fd >= 0, "openat signed: %s", strerror(errno));
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	KGI_CHECK(kgi_mark(t));
+	KGI_EXPECT_ERRNO(t, kgi_exec_at(t, dir, "signed"), 0);
+	KGI_CHECK(kgi_expect_event(t, __LINE__, file, KG_OP_EXEC, KG_VERDICT_ALLOW,
+				   KG_REASON_VERIFIED, "long", &ev));
+	KGI_ASSERT(t, ev->path_len == 0, "event path of %u bytes past PATH_MAX", ev->path_len);
+	close(fd);
+	fd = openat(dir, "prog", O_PATH | O_CLOEXEC);
+	KGI_ASSERT(t, fd >= 0, "openat prog: %s", strerror(errno));
+	snprintf(file, sizeof(file), "/proc/self/fd/%d", fd);
+	KGI_CHECK(kgi_mark(t));
+	KGI_EXPECT_ERRNO(t, kgi_exec_at(t, dir, "prog"), EPERM);
+	KGI_CHECK(kgi_expect_event(t, __LINE__, file, KG_OP_EXEC, KG_VERDICT_DENY,
+				   KG_REASON_NOT_VERITY, "long", NULL));
+	close(fd);
+	close(dir);
+	return 0;
+}
+
 /* More denials than the event ring buffer holds, none read meanwhile:
  * every one is still denied, and each event is either delivered or
  * counted as dropped. */
@@ -552,6 +622,7 @@ static const struct kgi_case cases[] = {
 	{ "keyring-invalidated", keyring_invalidated },
 	{ "anchor-revoked-after-load", anchor_revoked },
 	{ "scope-deeper-than-walk", too_deep },
+	{ "path-longer-than-path-max", path_longer_than_path_max },
 	{ "ring-buffer-full", ring_buffer_full },
 	{ "reload-between-mmap-and-mprotect", reload_between_map_and_mprotect },
 	{ "reload-drops-cached-verdict", reload_drops_cached_verdict },
