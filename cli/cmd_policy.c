@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-/* cmd_policy.c - `keygate policy {check | compile | show | explain | reload | help}`. */
+/* cmd_policy.c - `keygate policy {check | compile | sign | show | explain | reload | help}`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,22 +9,29 @@
 
 #include "cli.h"
 #include "keygate_policy.h"
+#include "keygate_signature.h"
 #include "policy_output.h"
 
 static void policy_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: keygate [-j] policy check {FILE|DIR... | --default}\n"
-		"       keygate [-j] policy compile {FILE|DIR... | --default} -o OUT\n"
-		"       keygate [-j] policy show [FILE|DIR... | --default]\n"
+		"Usage: keygate [-j] policy check {FILE|DIR... | --default} [--signature SIG] [--anchor CERT]\n"
+		"       keygate [-j] policy compile {FILE|DIR... | --default} [--signed-part] -o OUT\n"
+		"       keygate [-j] policy sign {FILE|DIR... | --default} --key KEY --cert CERT -o SIG\n"
+		"       keygate [-j] policy show [FILE|DIR... | --default] [--signature SIG] [--anchor CERT]\n"
 		"       keygate [-j] policy explain {FILE|DIR... | --default} --path PATH\n"
 		"       keygate [-j] policy reload --pid PID [--timeout SECONDS]\n"
 		"       keygate policy help\n"
 		"\n"
 		"A DIR contributes DIR/policy.yaml, then DIR/policy.d/*.yaml in name order.\n"
 		"check:   validate; exit 0 when valid (warnings allowed), 1 when not.\n"
-		"compile: write the compiled policy (map images, digest) to OUT.\n"
+		"compile: write the compiled policy (map images, digest) to OUT; with\n"
+		"         --signed-part only the bytes a policy signature covers.\n"
+		"sign:    write a detached PKCS#7 signature of the signed part to SIG (as\n"
+		"         openssl cms -sign -binary -noattr -md sha256 -outform DER does).\n"
 		"show:    print the compiled policy; --default shows the built-in one.\n"
+		"check and show report the signature (SIG, else DIR/policy.sig or FILE.sig),\n"
+		"verified against the certificates in CERT when --anchor is given.\n"
 		"explain: which rule decides each operation on the file PATH, and how.\n"
 		"reload:  make the agent PID reload its policy; exit 0 once the new policy\n"
 		"         is in force, 1 when the agent rejected it (the old one stays).\n"
@@ -35,15 +42,19 @@ static void policy_usage(FILE *out)
 struct policy_verb {
 	const char *name;
 	const char *synopsis;   /* printed with a usage error */
-	bool takes_output;      /* compile: -o OUT, required */
+	bool takes_output;      /* compile, sign: -o OUT, required */
 	bool takes_path;        /* explain: --path PATH, required, absolute */
 	bool default_when_none; /* show: no operand means --default */
+	bool takes_signature;   /* check, show: --signature SIG, --anchor CERT */
+	bool takes_key;         /* sign: --key KEY and --cert CERT, required */
+	bool takes_signed_part; /* compile: --signed-part */
 };
 
 /* What a verb was given. */
 struct policy_args {
 	const char *output, *path;
-	bool use_default;
+	const char *signature, *anchor, *key, *cert;
+	bool use_default, signed_part;
 	int first; /* index of the first operand */
 };
 
@@ -52,11 +63,17 @@ struct policy_args {
 static bool parse_options(const struct policy_verb *verb, int argc, char **argv,
 			  struct policy_args *a, int *status)
 {
-	enum { OPT_PATH = 256, OPT_DEFAULT };
+	enum { OPT_PATH = 256, OPT_DEFAULT, OPT_SIGNATURE, OPT_ANCHOR, OPT_SIGNED_PART, OPT_KEY,
+	       OPT_CERT };
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "default", no_argument, NULL, OPT_DEFAULT },
+		{ "signature", required_argument, NULL, OPT_SIGNATURE },
+		{ "anchor", required_argument, NULL, OPT_ANCHOR },
+		{ "signed-part", no_argument, NULL, OPT_SIGNED_PART },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "cert", required_argument, NULL, OPT_CERT },
 		CLI_OUTPUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -69,9 +86,37 @@ static bool parse_options(const struct policy_verb *verb, int argc, char **argv,
 		if (cli_output_option(opt))
 			continue;
 		switch (opt) {
+		case OPT_SIGNATURE:
+		case OPT_ANCHOR:
+			if (!verb->takes_signature) {
+				cli_error("policy %s: %s is only valid with check and show", verb->name,
+					  argv[optind - 1]);
+				*status = KG_EXIT_USAGE;
+				return false;
+			}
+			*(opt == OPT_SIGNATURE ? &a->signature : &a->anchor) = optarg;
+			break;
+		case OPT_KEY:
+		case OPT_CERT:
+			if (!verb->takes_key) {
+				cli_error("policy %s: %s is only valid with sign", verb->name,
+					  argv[optind - 1]);
+				*status = KG_EXIT_USAGE;
+				return false;
+			}
+			*(opt == OPT_KEY ? &a->key : &a->cert) = optarg;
+			break;
+		case OPT_SIGNED_PART:
+			if (!verb->takes_signed_part) {
+				cli_error("policy %s: --signed-part is only valid with compile", verb->name);
+				*status = KG_EXIT_USAGE;
+				return false;
+			}
+			a->signed_part = true;
+			break;
 		case 'o':
 			if (!verb->takes_output) {
-				cli_error("policy %s: -o is only valid with compile", verb->name);
+				cli_error("policy %s: -o is only valid with compile and sign", verb->name);
 				*status = KG_EXIT_USAGE;
 				return false;
 			}
@@ -142,7 +187,7 @@ static bool policy_open(const struct policy_verb *verb, int argc, char **argv,
 	if (verb->default_when_none && !files && !a->use_default)
 		a->use_default = true;
 	usable = files != a->use_default && (!verb->takes_output || a->output) &&
-		 (!verb->takes_path || a->path);
+		 (!verb->takes_path || a->path) && (!verb->takes_key || (a->key && a->cert));
 	if (!usable) {
 		cli_error("policy %s: usage: keygate policy %s %s", verb->name, verb->name,
 			  verb->synopsis);
@@ -180,13 +225,19 @@ static int do_check(int argc, char **argv)
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
 	static const struct policy_verb verb = {
-		.name = "check", .synopsis = "{FILE|DIR... | --default}"
+		.name = "check", .synopsis = "{FILE|DIR... | --default} [--signature SIG] [--anchor CERT]",
+		.takes_signature = true
 	};
 	struct policy_args args = { 0 };
+	struct policy_signature sig;
 	int ret = KG_EXIT_OK;
 
 	if (!policy_open(&verb, argc, argv, &args, &policy, &diags, &ret))
 		goto out;
+	policy_signature_check(policy, (const char *const *)argv + args.first,
+			       (size_t)(argc - args.first), args.signature, args.anchor, &sig);
+	if (policy_signature_failed(&sig))
+		ret = KG_EXIT_FAILURE;
 	if (cli.json) {
 		struct json_writer w;
 
@@ -195,6 +246,8 @@ static int do_check(int argc, char **argv)
 		json_kv_uint(&w, "version", policy->version);
 		json_kv_hex(&w, "digest", policy->digest, sizeof(policy->digest));
 		json_kv_uint(&w, "rules", policy->n_rules);
+		json_key(&w, "signature");
+		policy_signature_json(&w, &sig);
 		json_object_end(&w);
 	} else {
 		kg_diagnostics_print(&diags, stderr);
@@ -206,6 +259,7 @@ static int do_check(int argc, char **argv)
 		printf("digest sha256:");
 		policy_print_digest(stdout, policy->digest, sizeof(policy->digest));
 		printf("\n");
+		policy_signature_text(stdout, &sig);
 	}
 out:
 	kg_policy_free(policy);
@@ -220,7 +274,8 @@ static int do_compile(int argc, char **argv)
 	char *tmp = NULL;
 	FILE *f = NULL;
 	static const struct policy_verb verb = {
-		.name = "compile", .synopsis = "{FILE|DIR... | --default} -o OUT", .takes_output = true
+		.name = "compile", .synopsis = "{FILE|DIR... | --default} [--signed-part] -o OUT",
+		.takes_output = true, .takes_signed_part = true
 	};
 	struct policy_args args = { 0 };
 	int err, ret = KG_EXIT_FAILURE;
@@ -241,7 +296,17 @@ static int do_compile(int argc, char **argv)
 		cli_error("policy compile: cannot write '%s': %s", args.output, strerror(errno));
 		goto out;
 	}
-	err = kg_policy_write_blob(policy, f);
+	if (args.signed_part) {
+		uint8_t *part = NULL;
+		size_t len = 0;
+
+		err = kg_policy_signed_part(policy, &part, &len);
+		if (!err && (fwrite(part, 1, len, f) != len || fflush(f)))
+			err = -EIO;
+		free(part);
+	} else {
+		err = kg_policy_write_blob(policy, f);
+	}
 	bytes = ftell(f);
 	if (fclose(f) && !err)
 		err = -errno;
@@ -275,24 +340,120 @@ out:
 	return ret;
 }
 
+/* Writes LEN bytes to PATH through a temporary file renamed over it. */
+static int write_atomically(const char *path, const uint8_t *data, size_t len)
+{
+	char *tmp = NULL;
+	FILE *f;
+	int err = 0;
+
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return -ENOMEM;
+	f = fopen(tmp, "wb");
+	if (!f) {
+		err = -errno;
+		goto out;
+	}
+	if (fwrite(data, 1, len, f) != len || fflush(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(tmp);
+	return err;
+}
+
+static int do_sign(int argc, char **argv)
+{
+	struct kg_diagnostics diags = { 0 };
+	struct kg_compiled_policy *policy = NULL;
+	static const struct policy_verb verb = {
+		.name = "sign", .synopsis = "{FILE|DIR... | --default} --key KEY --cert CERT -o SIG",
+		.takes_output = true, .takes_key = true
+	};
+	struct policy_args args = { 0 };
+	uint8_t *part = NULL, *sig = NULL;
+	size_t len = 0, sig_len = 0;
+	char why[256];
+	int err, ret = KG_EXIT_FAILURE;
+
+	if (!policy_open(&verb, argc, argv, &args, &policy, &diags, &ret))
+		goto out;
+	if (!cli.json)
+		kg_diagnostics_print(&diags, stderr);
+	err = kg_policy_signed_part(policy, &part, &len);
+	if (err) {
+		cli_error("policy sign: %s", strerror(-err));
+		goto out;
+	}
+	err = kg_signature_sign(part, len, args.key, args.cert, &sig, &sig_len, why, sizeof(why));
+	if (err) {
+		cli_error("policy sign: %s", why);
+		goto out;
+	}
+	if (sig_len > KG_SIG_MAX) {
+		cli_error("policy sign: the signature has %zu bytes; the kernel side takes at most %d "
+			  "(drop the chain from the certificate file)", sig_len, KG_SIG_MAX);
+		goto out;
+	}
+	err = write_atomically(args.output, sig, sig_len);
+	if (err) {
+		cli_error("policy sign: cannot write '%s': %s", args.output, strerror(-err));
+		goto out;
+	}
+	if (cli.json) {
+		struct json_writer w;
+
+		json_valid_begin(&w, &diags);
+		json_kv_string(&w, "output", args.output);
+		json_kv_uint(&w, "bytes", sig_len);
+		json_kv_string(&w, "name", policy->name);
+		json_kv_uint(&w, "version", policy->version);
+		json_kv_hex(&w, "digest", policy->digest, sizeof(policy->digest));
+		json_object_end(&w);
+	} else {
+		printf("wrote %s (%zu bytes): signature of policy '%s' version %llu, digest sha256:",
+		       args.output, sig_len, policy->name, (unsigned long long)policy->version);
+		policy_print_digest(stdout, policy->digest, sizeof(policy->digest));
+		printf("\n");
+	}
+	ret = KG_EXIT_OK;
+out:
+	free(part);
+	free(sig);
+	kg_policy_free(policy);
+	kg_diagnostics_free(&diags);
+	return ret;
+}
+
 static int do_show(int argc, char **argv)
 {
 	struct kg_diagnostics diags = { 0 };
 	struct kg_compiled_policy *policy = NULL;
 	/* With no operand, show what the agent would use: the default. */
 	static const struct policy_verb verb = {
-		.name = "show", .synopsis = "[FILE|DIR... | --default]", .default_when_none = true
+		.name = "show", .synopsis = "[FILE|DIR... | --default] [--signature SIG] [--anchor CERT]",
+		.default_when_none = true, .takes_signature = true
 	};
 	struct policy_args args = { 0 };
+	struct policy_signature sig;
 	int ret = KG_EXIT_OK;
 
 	if (!policy_open(&verb, argc, argv, &args, &policy, &diags, &ret))
 		goto out;
+	policy_signature_check(policy, (const char *const *)argv + args.first,
+			       (size_t)(argc - args.first), args.signature, args.anchor, &sig);
 	if (cli.json) {
-		policy_show_json(policy, &diags);
+		policy_show_json(policy, &diags, &sig);
 	} else {
 		kg_diagnostics_print(&diags, stderr);
 		policy_show_text(policy);
+		printf("\n");
+		policy_signature_text(stdout, &sig);
 	}
 out:
 	kg_policy_free(policy);
@@ -406,6 +567,7 @@ int cmd_policy(int argc, char **argv)
 	static const struct cli_command commands[] = {
 		{ "check", do_check, "validate policy files" },
 		{ "compile", do_compile, "compile policy into map images" },
+		{ "sign", do_sign, "sign the compiled policy (detached PKCS#7)" },
 		{ "show", do_show, "print the compiled policy" },
 		{ "explain", do_explain, "which rule decides for a path" },
 		{ "reload", cmd_policy_reload, "make the running agent reload, wait for the outcome" },

@@ -67,7 +67,8 @@ const char *policy_failure_name(uint32_t on_failure)
 	return on_failure == KG_FAIL_AUDIT ? "audit" : "deny";
 }
 
-void policy_show_json(const struct kg_compiled_policy *p, const struct kg_diagnostics *diags)
+void policy_show_json(const struct kg_compiled_policy *p, const struct kg_diagnostics *diags,
+		      const struct policy_signature *sig)
 {
 	struct json_writer w;
 
@@ -208,6 +209,8 @@ void policy_show_json(const struct kg_compiled_policy *p, const struct kg_diagno
 	json_array_end(&w);
 	json_object_end(&w);
 	json_kv_uint(&w, "warning_count", diags->warnings);
+	json_key(&w, "signature");
+	policy_signature_json(&w, sig);
 	json_object_end(&w);
 }
 

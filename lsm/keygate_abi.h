@@ -416,6 +416,82 @@ enum kg_guarded_kind {
 #define KG_GUARDED_MAX 128
 
 /*
+ * Signed policy (lsm/policy_verify.bpf.h, lib/policy_gate.c).
+ *
+ * The agent never decides on its own that a policy takes effect once a
+ * policy-signing anchor is sealed. It writes a request into policy_stage:
+ * the signed part of the compiled policy (blob header and body, as
+ * `keygate policy compile --signed-part` writes it), its detached PKCS#7
+ * signature and the generation it filled the inactive slot for, then makes
+ * any bpf() call. The sleepable program on the bpf hook claims the request
+ * (atomically), and answers in policy_gate, a map userspace can only read
+ * (BPF_F_RDONLY): it verifies the signature over the staged bytes against
+ * the sealed keyring, reads version and digest from those verified bytes,
+ * refuses a lower version than the one in force (the same version only
+ * with the same digest) and only then makes the generation the one
+ * decisions use. While sealed, decisions take their generation from
+ * policy_gate, never from active_generation. Sealing happens once per
+ * pinned state: the first request names the keyring and the lowest version
+ * acceptable (the floor the agent kept on disk); nothing unseals it but the
+ * end of the pinned state (keygate stop, a reboot).
+ */
+#define KG_POLICY_HEADER_LEN 56 /* magic, format, ABI, body length, digest */
+#define KG_POLICY_STAGE_BYTES (4u << 20) /* sizeof(struct kg_policy_stage) */
+#define KG_POLICY_SIGNED_MAX (KG_POLICY_STAGE_BYTES - KG_SIG_MAX - 72)
+
+enum kg_policy_request {
+	KG_POLICY_REQ_NONE = 0,
+	KG_POLICY_REQ_SEAL = 1, /* anchor_kind, anchor_id, floor_*; once */
+	KG_POLICY_REQ_LOAD = 2, /* data, sig, generation */
+};
+
+/* policy_gate.result: the outcome of the last request. */
+enum kg_policy_result {
+	KG_POLICY_NONE = 0,
+	KG_POLICY_ACCEPTED = 1,       /* LOAD verified; generation in force */
+	KG_POLICY_SEALED = 2,         /* SEAL done */
+	KG_POLICY_ALREADY_SEALED = 3, /* SEAL on a sealed gate: nothing changed */
+	KG_POLICY_NOT_SEALED = 4,     /* LOAD with no anchor sealed */
+	KG_POLICY_MALFORMED = 5,      /* not a signed part of this ABI, or lengths out of bounds */
+	KG_POLICY_BAD_SIGNATURE = 6,  /* EKEYREJECTED/EBADMSG/EINVAL...: not these bytes, or not PKCS#7 */
+	KG_POLICY_UNKNOWN_SIGNER = 7, /* ENOKEY: the signer is not in the sealed keyring */
+	KG_POLICY_KEYRING_GONE = 8,   /* the sealed keyring cannot be looked up */
+	KG_POLICY_ROLLBACK = 9,       /* version lower than the one in force */
+	KG_POLICY_SAME_VERSION = 10,  /* version in force, another digest */
+	KG_POLICY_SLOT_MISMATCH = 11, /* the slot's config holds another digest or generation */
+	KG_POLICY_RESULT_COUNT = 12,
+};
+
+struct kg_policy_stage {
+	__u32 request;        /* enum kg_policy_request; the program clears it */
+	__u32 generation;     /* LOAD: the generation the agent filled */
+	__u32 len;            /* LOAD: bytes in data */
+	__u32 sig_len;        /* LOAD: bytes in sig */
+	__u32 anchor_kind;    /* SEAL: KG_ANCHOR_KEYRING or KG_ANCHOR_SYSTEM */
+	__u32 reserved;
+	__u64 anchor_id;      /* SEAL: keyring serial or KG_SYSTEM_* id */
+	__u64 floor_version;  /* SEAL: lowest version acceptable */
+	__u8 floor_digest[KG_POLICY_DIGEST_LEN]; /* SEAL: digest of floor_version, or zero */
+	__u8 sig[KG_SIG_MAX];
+	__u8 data[KG_POLICY_SIGNED_MAX];
+};
+
+/* Written by the programs only (userspace maps it read-only). */
+struct kg_policy_gate {
+	__u32 sealed;         /* 1: only verified policies take effect */
+	__u32 anchor_kind;
+	__u64 anchor_id;
+	__u32 generation;     /* the generation decisions use; 0: none yet */
+	__u32 requests;       /* requests answered, for the agent to match */
+	__u32 result;         /* enum kg_policy_result of the last request */
+	__s32 error;          /* kernel error behind it, or 0 */
+	__u64 version;        /* version in force, or the sealed floor */
+	__u8 digest[KG_POLICY_DIGEST_LEN]; /* digest in force (zero: any for `version`) */
+	__u64 last_version;   /* of the last LOAD, once its signature verified */
+	__u8 last_digest[KG_POLICY_DIGEST_LEN];
+};
+
+/*
  * The layouts both sides rely on, checked when either side compiles (the
  * BPF object with clang, userspace with the C compiler).
  */
@@ -448,5 +524,8 @@ _Static_assert(sizeof(struct kg_guard) == 56, "kg_guard layout");
 _Static_assert(sizeof(struct kg_guarded_inode) == 16, "kg_guarded_inode layout");
 _Static_assert(sizeof(struct kg_event) == 728, "kg_event layout");
 _Static_assert(sizeof(struct kg_counters) == 6 * 8, "kg_counters layout");
+_Static_assert(sizeof(struct kg_policy_stage) == KG_POLICY_STAGE_BYTES, "kg_policy_stage layout");
+_Static_assert(KG_OFFSETOF(struct kg_policy_stage, sig) == 72, "kg_policy_stage header");
+_Static_assert(sizeof(struct kg_policy_gate) == 112, "kg_policy_gate layout");
 
 #endif /* KEYGATE_ABI_H */

@@ -27,7 +27,9 @@
  *            read from does not change what the policy means.
  *
  * Nothing depends on pointers, time or the environment, so the same policy
- * text gives the same bytes and the same digest.
+ * text gives the same bytes and the same digest. A policy signature covers
+ * header and body (the signed part), never the trailer: the same policy
+ * compiled from another directory has the same signed part.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -191,28 +193,50 @@ int kg_policy_body(const struct kg_compiled_policy *policy, uint8_t **body, size
 	return 0;
 }
 
+/* Header and body in memory: what a policy signature covers. */
+static int signed_part(const struct kg_compiled_policy *policy, struct buf *b)
+{
+	uint8_t digest[32] = { 0 };
+	size_t header_len;
+
+	put(b, BLOB_MAGIC, 8);
+	put_u32(b, BLOB_FORMAT_VERSION);
+	put_u32(b, KG_ABI_VERSION);
+	put_u64(b, 0); /* body length, patched below */
+	put(b, digest, sizeof(digest));
+	header_len = b->len;
+	put_body(b, policy);
+	if (b->err)
+		return b->err;
+	kg_sha256(b->p + header_len, b->len - header_len, digest);
+	for (int i = 0; i < 8; i++)
+		b->p[16 + i] = (uint8_t)((uint64_t)(b->len - header_len) >> (8 * i));
+	memcpy(b->p + 24, digest, sizeof(digest));
+	return 0;
+}
+
+int kg_policy_signed_part(const struct kg_compiled_policy *policy, uint8_t **out, size_t *len)
+{
+	struct buf b = { 0 };
+	int err = signed_part(policy, &b);
+
+	if (err) {
+		free(b.p);
+		return err;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
 int kg_policy_write_blob(const struct kg_compiled_policy *policy, FILE *out)
 {
 	struct buf b = { 0 };
-	uint8_t digest[32] = { 0 };
-	size_t header_len;
-	int err = 0;
+	int err;
 
-	put(&b, BLOB_MAGIC, 8);
-	put_u32(&b, BLOB_FORMAT_VERSION);
-	put_u32(&b, KG_ABI_VERSION);
-	put_u64(&b, 0); /* body length, patched below */
-	put(&b, digest, sizeof(digest));
-	header_len = b.len;
-	put_body(&b, policy);
-	if (b.err) {
-		err = b.err;
+	err = signed_part(policy, &b);
+	if (err)
 		goto out;
-	}
-	kg_sha256(b.p + header_len, b.len - header_len, digest);
-	for (int i = 0; i < 8; i++)
-		b.p[16 + i] = (uint8_t)((uint64_t)(b.len - header_len) >> (8 * i));
-	memcpy(b.p + 24, digest, sizeof(digest));
 	put_u32(&b, (uint32_t)policy->n_sources);
 	for (size_t i = 0; i < policy->n_sources; i++)
 		put_str(&b, policy->sources[i]);

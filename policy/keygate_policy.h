@@ -143,6 +143,9 @@ const struct kg_path_entry *kg_policy_lookup(const struct kg_compiled_policy *po
 
 /* Serialised compiled form (`keygate policy compile -o`), deterministic. */
 int kg_policy_write_blob(const struct kg_compiled_policy *policy, FILE *out);
+/* The blob's header and body, without the trailer: the bytes a policy
+ * signature covers (`keygate policy compile --signed-part`). Caller frees. */
+int kg_policy_signed_part(const struct kg_compiled_policy *policy, uint8_t **out, size_t *len);
 
 /* Names used in YAML, CLI output, events and logs (names.c). NULL when out
  * of range. */

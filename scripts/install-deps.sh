@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make meson ninja-build pkg-config clang llvm bpftool
-	libbpf-dev libelf-dev libyaml-dev libkeyutils-dev zlib1g-dev
+	libbpf-dev libelf-dev libyaml-dev libkeyutils-dev zlib1g-dev libssl-dev
 	libaudit-dev libsystemd-dev
 	# unit tests; the policy fuzzer (clang's libFuzzer and sanitizer runtimes);
 	# man page and unit file checks (groff, man, systemd-analyze, systemd.pc)
