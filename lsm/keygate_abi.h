@@ -423,8 +423,8 @@ enum kg_guarded_kind {
  * the signed part of the compiled policy (blob header and body, as
  * `keygate policy compile --signed-part` writes it), its detached PKCS#7
  * signature and the generation it filled the inactive slot for, then makes
- * any bpf() call. The sleepable program on the bpf hook claims the request
- * (atomically), and answers in policy_gate, a map userspace can only read
+ * a bpf() call. The sleepable program on the bpf hook, run by that call,
+ * takes the request and answers in policy_gate, a map userspace can only read
  * (BPF_F_RDONLY): it verifies the signature over the staged bytes against
  * the sealed keyring, reads version and digest from those verified bytes,
  * refuses a lower version than the one in force (the same version only
@@ -468,7 +468,7 @@ struct kg_policy_stage {
 	__u32 len;            /* LOAD: bytes in data */
 	__u32 sig_len;        /* LOAD: bytes in sig */
 	__u32 anchor_kind;    /* SEAL: KG_ANCHOR_KEYRING or KG_ANCHOR_SYSTEM */
-	__u32 reserved;
+	__u32 tgid;           /* the requester: only its own bpf() calls answer */
 	__u64 anchor_id;      /* SEAL: keyring serial or KG_SYSTEM_* id */
 	__u64 floor_version;  /* SEAL: lowest version acceptable */
 	__u8 floor_digest[KG_POLICY_DIGEST_LEN]; /* SEAL: digest of floor_version, or zero */

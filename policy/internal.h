@@ -123,12 +123,7 @@ void kg_src_rule_free(struct kg_src_rule *r);
 int kg_compile(struct kg_source_policy *src, struct kg_compiled_policy **out,
 	       struct kg_diagnostics *diags);
 
-/* cert.c: parses a PEM or DER file holding X.509 certificates. On a
- * malformed file returns -EINVAL with a reason in why. */
-int kg_cert_load(const char *path, struct kg_certificate **certs, size_t *n_certs,
-		 char *why, size_t why_len);
 int kg_cert_parse_der(const uint8_t *der, size_t len, char **subject, char *why, size_t why_len);
-void kg_cert_free(struct kg_certificate *cert);
 
 /* blob.c: the digested body of the blob, in memory. */
 int kg_policy_body(const struct kg_compiled_policy *policy, uint8_t **body, size_t *len);

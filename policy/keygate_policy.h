@@ -57,6 +57,12 @@ struct kg_certificate {
 	char *subject; /* human-readable, may be NULL */
 };
 
+/* Parses a PEM or DER file holding X.509 certificates (cert.c). On a
+ * malformed file returns -EINVAL with a reason in why. */
+int kg_cert_load(const char *path, struct kg_certificate **certs, size_t *n_certs,
+		 char *why, size_t why_len);
+void kg_cert_free(struct kg_certificate *cert);
+
 struct kg_anchor_info {
 	char *name;
 	struct kg_source_ref src;
