@@ -111,6 +111,7 @@ struct lifecycle_ctx {
 	const struct kg_compiled_policy *policy;    /* in force afterwards */
 	const struct kg_compiled_policy *candidate; /* rejected one, or NULL */
 	const char *result;
+	const char *signer; /* policy records: the candidate's signer, NULL unsigned */
 	bool applied;
 };
 
@@ -132,8 +133,10 @@ static void render_lifecycle(struct json_writer *w, void *ctx)
 		kg_policy_identity_set(&id, l->candidate);
 		kg_write_policy_identity(w, "rejected_policy", &id);
 	}
-	if (strncmp(l->type, "policy_", 7) == 0)
+	if (strncmp(l->type, "policy_", 7) == 0) {
 		json_kv_bool(w, "applied", l->applied);
+		json_kv_string(w, "signer", l->signer);
+	}
 	if (l->result)
 		json_kv_string(w, "result", l->result);
 	if (l->policy)
@@ -159,7 +162,7 @@ static void lifecycle(struct kg_audit *a, enum lifecycle_kind kind, struct lifec
 
 	queue_record(a, render_lifecycle, l);
 	linux_audit_lifecycle(a, kind, l->type, l->old_policy,
-			      l->applied ? l->policy : l->candidate, l->result, l->applied);
+			      l->applied ? l->policy : l->candidate, l->result, l->signer, l->applied);
 	snprintf(message, sizeof(message), "keygate %s: policy %s%s%s", l->type,
 		 l->policy && l->policy->name ? l->policy->name : "-", l->result ? ": " : "",
 		 l->result ? l->result : "");
@@ -194,6 +197,13 @@ void kg_audit_agent_stop(struct kg_audit *a, const struct kg_compiled_policy *po
 void kg_audit_policy_change(struct kg_audit *a, const struct kg_compiled_policy *old_policy,
 			    const struct kg_compiled_policy *new_policy, const char *result)
 {
+	kg_audit_policy_load(a, old_policy, new_policy, result, NULL);
+}
+
+void kg_audit_policy_load(struct kg_audit *a, const struct kg_compiled_policy *old_policy,
+			  const struct kg_compiled_policy *new_policy, const char *result,
+			  const char *signer)
+{
 	bool applied = new_policy && (!result || strcmp(result, "applied") == 0);
 	struct lifecycle_ctx l = {
 		.a = a,
@@ -202,6 +212,7 @@ void kg_audit_policy_change(struct kg_audit *a, const struct kg_compiled_policy 
 		.policy = applied ? new_policy : old_policy,
 		.candidate = applied ? NULL : new_policy,
 		.result = result,
+		.signer = signer,
 		.applied = applied,
 	};
 

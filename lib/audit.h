@@ -59,6 +59,12 @@ void kg_audit_agent_start_failed(struct kg_audit *a, const struct kg_compiled_po
 void kg_audit_agent_stop(struct kg_audit *a, const struct kg_compiled_policy *policy);
 void kg_audit_policy_change(struct kg_audit *a, const struct kg_compiled_policy *old_policy,
 			    const struct kg_compiled_policy *new_policy, const char *result);
+/* The same with the candidate's signer (the signing certificate's subject,
+ * or its issuer and serial); NULL: an unsigned policy. Records say
+ * "signer": null and signer=none then. */
+void kg_audit_policy_load(struct kg_audit *a, const struct kg_compiled_policy *old_policy,
+			  const struct kg_compiled_policy *new_policy, const char *result,
+			  const char *signer);
 /* Total ring-buffer drops reported by the kernel so far; a record is
  * written when the count grows. */
 void kg_audit_ring_losses(struct kg_audit *a, uint64_t dropped_total);

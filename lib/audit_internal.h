@@ -115,7 +115,7 @@ void linux_audit_decision(struct kg_audit *a, const struct kg_event *ev,
 void linux_audit_lifecycle(struct kg_audit *a, enum lifecycle_kind kind, const char *op,
 			   const struct kg_compiled_policy *old_policy,
 			   const struct kg_compiled_policy *new_policy, const char *result,
-			   bool success);
+			   const char *signer, bool success);
 /* Side thread. */
 void linux_audit_deliver(struct kg_audit *a, const struct side_msg *m);
 #else
@@ -140,10 +140,10 @@ static inline void linux_audit_lifecycle(struct kg_audit *a, enum lifecycle_kind
 					 const char *op,
 					 const struct kg_compiled_policy *old_policy,
 					 const struct kg_compiled_policy *new_policy,
-					 const char *result, bool success)
+					 const char *result, const char *signer, bool success)
 {
 	(void)a, (void)kind, (void)op, (void)old_policy, (void)new_policy, (void)result,
-		(void)success;
+		(void)signer, (void)success;
 }
 
 static inline void linux_audit_deliver(struct kg_audit *a, const struct side_msg *m)

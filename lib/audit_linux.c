@@ -142,7 +142,7 @@ void linux_audit_decision(struct kg_audit *a, const struct kg_event *ev,
 void linux_audit_lifecycle(struct kg_audit *a, enum lifecycle_kind kind, const char *op,
 			   const struct kg_compiled_policy *old_policy,
 			   const struct kg_compiled_policy *new_policy, const char *result,
-			   bool success)
+			   const char *signer, bool success)
 {
 	int type = kind == LIFECYCLE_POLICY ? KG_AUDIT_TYPE_POLICY : KG_AUDIT_TYPE_STATUS;
 	struct audit_msg m = { .len = 0 };
@@ -154,6 +154,8 @@ void linux_audit_lifecycle(struct kg_audit *a, enum lifecycle_kind kind, const c
 		msg_add_policy(&m, "old_", old_policy);
 	if (new_policy)
 		msg_add_policy(&m, "", new_policy);
+	if (kind == LIFECYCLE_POLICY)
+		msg_add_str(&m, "signer", signer ? signer : "none", strlen(signer ? signer : "none"));
 	if (result)
 		msg_add_str(&m, "result", result, strlen(result));
 	msg_add(&m, " agent_pid=%d", (int)getpid());
