@@ -15,6 +15,7 @@
 #include <keyutils.h>
 
 #include "keygate_policy.h"
+#include "keygate_signature.h"
 #include "log.h"
 #include "policy_gate.h"
 
@@ -220,6 +221,49 @@ out:
 	if (err)
 		unlink(tmp);
 	return err;
+}
+
+int kg_signed_policy_load(const struct kg_compiled_policy *p, const char *const *paths,
+			  size_t n_paths, const char *sig_path, struct kg_signed_policy *out,
+			  char *why, size_t why_len)
+{
+	struct kg_signature_info info;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (sig_path)
+		snprintf(out->sig_path, sizeof(out->sig_path), "%s", sig_path);
+	else if (kg_policy_signature_path(paths, n_paths, out->sig_path, sizeof(out->sig_path)))
+		out->sig_path[0] = '\0'; /* the built-in policy has no signature */
+	if (out->sig_path[0]) {
+		err = kg_read_file(out->sig_path, KG_SIG_MAX, &out->sig, &out->sig_len);
+		if (err == -ENOENT) {
+			out->sig = NULL;
+		} else if (err) {
+			snprintf(why, why_len, "cannot read the policy signature %s: %s%s",
+				 out->sig_path, strerror(-err),
+				 err == -EFBIG ? " (at most 4096 bytes)" : "");
+			return err;
+		}
+	}
+	if (out->sig) {
+		kg_signature_describe(out->sig, out->sig_len, &info);
+		snprintf(out->signer, sizeof(out->signer), "%s", info.signer);
+	}
+	err = kg_policy_signed_part(p, &out->data, &out->len);
+	if (err) {
+		snprintf(why, why_len, "computing the signed part of policy %s: %s", p->name,
+			 strerror(-err));
+		kg_signed_policy_free(out);
+	}
+	return err;
+}
+
+void kg_signed_policy_free(struct kg_signed_policy *sp)
+{
+	free(sp->data);
+	free(sp->sig);
+	sp->data = sp->sig = NULL;
 }
 
 int kg_policy_gate_read(int gate_fd, struct kg_policy_gate *out)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "keygate_abi.h"
+#include "keygate_policy.h"
 
 #define KG_POLICY_ANCHOR_CONFIG "/etc/keygate/policy-anchor"
 #define KG_POLICY_FLOOR_PATH "/var/lib/keygate/policy-floor"
@@ -43,6 +44,26 @@ int kg_policy_floor_read(const char *path, uint64_t *version, uint8_t digest[KG_
 /* Writes it durably (temporary file, fsync, rename, fsync of the directory). */
 int kg_policy_floor_write(const char *path, uint64_t version,
 			  const uint8_t digest[KG_POLICY_DIGEST_LEN]);
+
+/* A compiled policy's signed part and its signature, as the agent stages
+ * them. sig is NULL for an unsigned policy (no signature file). */
+struct kg_signed_policy {
+	uint8_t *data;
+	size_t len;
+	uint8_t *sig;
+	size_t sig_len;
+	char sig_path[4096];
+	char signer[256]; /* from the signature, unverified: for records */
+};
+
+/* Reads SIG_PATH (or the default beside the policy PATHS, see
+ * kg_policy_signature_path) and computes P's signed part. A missing
+ * signature file is not an error (out->sig NULL); an unreadable or larger
+ * than KG_SIG_MAX one is (-errno, why set). */
+int kg_signed_policy_load(const struct kg_compiled_policy *p, const char *const *paths,
+			  size_t n_paths, const char *sig_path, struct kg_signed_policy *out,
+			  char *why, size_t why_len);
+void kg_signed_policy_free(struct kg_signed_policy *sp);
 
 int kg_policy_gate_read(int gate_fd, struct kg_policy_gate *out);
 /* Requests; the answer is in *gate. They return 0 when the kernel answered
