@@ -16,6 +16,7 @@
 
 #include "keygate_policy.h"
 #include "keygate_signature.h"
+#include "keyrings.h"
 #include "log.h"
 #include "policy_gate.h"
 
@@ -96,6 +97,36 @@ int kg_policy_anchor_config(struct kg_policy_anchor *out, int *found, char *why,
 	return err;
 }
 
+/* keyring:SERIAL must be a keyring only root controls, as keyring anchors. */
+static int check_keyring(const struct kg_policy_anchor *a, char *why, size_t why_len)
+{
+	char *text = NULL, type[32];
+	unsigned int uid, gid, perm;
+	const char *untrusted;
+	int err = 0;
+
+	if (keyctl_describe_alloc((key_serial_t)a->id, &text) < 0) {
+		err = -errno;
+		snprintf(why, why_len, "policy-signing anchor %s: %s", a->spec, strerror(-err));
+		return err;
+	}
+	if (sscanf(text, "%31[^;];%u;%u;%x;", type, &uid, &gid, &perm) != 4 ||
+	    strcmp(type, "keyring") != 0) {
+		snprintf(why, why_len, "policy-signing anchor %s is not a keyring", a->spec);
+		err = -EINVAL;
+		goto out;
+	}
+	untrusted = kg_keyring_untrusted(uid, perm, (uint32_t)geteuid());
+	if (untrusted) {
+		snprintf(why, why_len, "policy-signing anchor %s (owner uid %u, permissions %08x) "
+			 "cannot be trusted: %s", a->spec, uid, perm, untrusted);
+		err = -EPERM;
+	}
+out:
+	free(text);
+	return err;
+}
+
 int kg_policy_anchor_resolve(struct kg_policy_anchor *a, char *why, size_t why_len)
 {
 	struct kg_certificate *certs = NULL;
@@ -104,6 +135,8 @@ int kg_policy_anchor_resolve(struct kg_policy_anchor *a, char *why, size_t why_l
 	size_t n = 0;
 	int err;
 
+	if (strncmp(a->spec, "keyring:", 8) == 0)
+		return check_keyring(a, why, why_len);
 	if (strncmp(a->spec, "cert:", 5) != 0)
 		return 0;
 	err = kg_cert_load(a->spec + 5, &certs, &n, inner, sizeof(inner));

@@ -33,7 +33,9 @@ int kg_policy_anchor_parse(const char *spec, struct kg_policy_anchor *out, char 
  * does not exist, -errno when it cannot be read or parsed (why says). */
 int kg_policy_anchor_config(struct kg_policy_anchor *out, int *found, char *why, size_t why_len);
 /* cert:FILE: makes the keyring, adds every certificate, restricts it and
- * links it into root's user keyring so it outlives the agent. */
+ * links it into root's user keyring so it outlives the agent.
+ * keyring:SERIAL: checks it is a keyring only root controls
+ * (kg_keyring_untrusted). */
 int kg_policy_anchor_resolve(struct kg_policy_anchor *a, char *why, size_t why_len);
 /* Unlinks a keyring resolve made (when the kernel kept an earlier one). */
 void kg_policy_anchor_release(struct kg_policy_anchor *a);

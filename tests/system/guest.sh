@@ -3,7 +3,8 @@
 # guest.sh: the system tier inside a systemd-booted Debian 12 guest, run by
 # kg-system.service from the per-run disk (/kgsys). Walks the administrator's
 # path with the package exactly as built: install, enable --now, reload
-# (good and bad policy), logrotate, restart, kill -9, reboot, remove, purge.
+# (good and bad policy), logrotate, restart, kill -9, signed policy, reboot
+# (anti-rollback), remove, purge.
 # Reports on the second serial port, one line each, for run-system.sh:
 #   KGSYS PASS|FAIL NAME DETAIL     a checked step
 #   KGSYS FIGURE KEY=VALUE...       a measurement
@@ -243,6 +244,20 @@ phase1() {
 	check reinstall-denies "denied after the reinstall" denied
 	say "FIGURE gap_reinstall=$g reinstall_ms=$((t1 - t0))"
 
+	# Signed policies: a policy-signing anchor, then signed version 5. The
+	# restarted agent seals the anchor in the kernel.
+	cp /kgsys/policy-signer.pem /etc/keygate/policy-signer.pem
+	echo cert:/etc/keygate/policy-signer.pem >/etc/keygate/policy-anchor
+	cp /kgsys/policy-signed-v5.yaml "$pol"
+	cp /kgsys/policy-signed-v5.sig /etc/keygate/policy.sig
+	check signed-restart "systemctl restart keygate with an anchor and signed version 5" \
+		systemctl restart keygate
+	check signed-status "keygate status: signed, version 5 in force" \
+		sh -c 'keygate status | grep -q "policy signing: *signed.*version 5,"'
+	check signed-denies "denied under the signed policy" denied
+	check signed-floor "/var/lib/keygate/policy-floor holds version 5" \
+		grep -q "^version 5 digest " /var/lib/keygate/policy-floor
+
 	# The reboot: the loop starts early in boot, before keygate.service.
 	cat >/etc/systemd/system/kgsys-bootloop.service <<EOF
 [Unit]
@@ -277,6 +292,23 @@ phase2() {
 	check boot-before-sysinit "keygate.service was active before sysinit.target" \
 		sh -c '[ "$(systemctl show -p ActiveEnterTimestampMonotonic --value sysinit.target)" -ge '"$enf"' ]'
 	say "FIGURE gap_reboot=$g boot_to_enforcing_ms=$((enf / 1000)) boot_window_ms=$(((enf - loop0) / 1000))"
+
+	# Anti-rollback across the reboot: the new kernel state was sealed
+	# from the floor file; signed version 4 is refused, version 5 stays.
+	check boot-signed "after the reboot signed version 5 is in force, sealed again" \
+		sh -c 'keygate status | grep -q "policy signing: *signed.*version 5,"'
+	cp /kgsys/policy-signed-v4.yaml "$pol"
+	cp /kgsys/policy-signed-v4.sig /etc/keygate/policy.sig
+	check boot-rollback-refused "systemctl reload with signed version 4 fails" \
+		sh -c '! systemctl reload keygate'
+	check boot-rollback-json "the policy_reload record says rollback, with the signer" \
+		wait_for 15 sh -c 'grep "\"type\":\"policy_reload\"" /var/log/keygate/audit.log |
+			grep "kgsys policy signer" | grep -q "rejected: rollback"'
+	check boot-rollback-audit "a USER_MAC_POLICY_LOAD record says rollback (ausearch -i)" \
+		wait_for 15 sh -c 'ausearch -i -m USER_MAC_POLICY_LOAD --input-logs 2>/dev/null |
+			grep -q "rejected: rollback"'
+	check boot-rollback-denies "denied: version 5 stays in force" denied
+	rm -f /etc/keygate/policy-anchor /etc/keygate/policy.sig /etc/keygate/policy-signer.pem
 
 	check apt-remove "apt remove keygate" apt-get remove -y -q keygate
 	# Programs stay listed until their RCU grace periods end: allow a moment.

@@ -115,6 +115,24 @@ policy 1 >"$files/policy-v1.yaml"
 policy 2 >"$files/policy-v2.yaml"
 policy 3 "exec, teleport" >"$files/policy-bad.yaml"
 policy 1 | sed -e 's|certificates: \[.*\]|keyring: "%keyring:kgsys-no-such-keyring"|' >"$files/policy-broken.yaml"
+# Signed policies (keygate(8), POLICY SIGNING), signed here with the
+# documented openssl command line and verified by the guest's kernel;
+# anchored in the builtin keyring, which cannot have signed the program.
+signing=$work/signing
+mkdir -p "$signing"
+openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -sha256 -subj "/CN=kgsys policy signer" \
+	-keyout "$signing/key.pem" -out "$files/policy-signer.pem" 2>/dev/null ||
+	die "openssl req for the policy-signing key failed"
+for v in 4 5; do
+	mkdir -p "$signing/v$v"
+	policy "$v" | sed -e 's|certificates: \[.*\]|system: builtin|' >"$signing/v$v/policy.yaml"
+	"$build/cli/keygate" policy compile "$signing/v$v" --signed-part -o "$signing/v$v.kgp" >/dev/null ||
+		die "keygate policy compile --signed-part (version $v) failed"
+	openssl cms -sign -binary -noattr -md sha256 -outform DER -signer "$files/policy-signer.pem" \
+		-inkey "$signing/key.pem" -in "$signing/v$v.kgp" -out "$files/policy-signed-v$v.sig" ||
+		die "openssl cms -sign (version $v) failed"
+	cp "$signing/v$v/policy.yaml" "$files/policy-signed-v$v.yaml"
+done
 cat >"$work/kg-system.service" <<'EOF'
 [Unit]
 Description=keygate system tier driver

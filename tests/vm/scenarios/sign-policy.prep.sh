@@ -9,6 +9,7 @@
 #   tampered  v2 with one byte of the YAML changed, v2's signature
 #   older     allow, version 1, signed by polsign
 #   samever   allow, version 2 (as v2, another digest), signed by polsign
+# and lib/libkg-inject.so, code root injects into keygate's executable.
 . "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
 
 keygate=$KG_BUILD/cli/keygate
@@ -16,6 +17,7 @@ keygate=$KG_BUILD/cli/keygate
 kg_prep_key polsign
 kg_prep_key other
 kg_prep_copy "$(kg_prep_helper kg-true)" bin/prog
+kg_prep_copy "$(kg_prep_helper libkg-inject.so)" lib/libkg-inject.so
 
 # policy NAME VERSION REQUIRE RULE
 policy() {

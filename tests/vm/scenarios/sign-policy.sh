@@ -21,7 +21,8 @@ install_policy() { # install_policy NAME: policy.yaml and its policy.sig (if any
 	[ ! -e "$KG_DATA/$1/policy.sig" ] || cp "$KG_DATA/$1/policy.sig" "$pol/policy.sig"
 }
 reload_log=$KG_OUT/reload.out
-# refuse NAME REASON: reloading NAME fails, the record says why, strict-v2 stays.
+# refuse NAME REASON: reloading NAME fails, the record says why, and the
+# policy in force (strict-v2) still denies.
 refuse() {
 	install_policy "$1"
 	if keygate policy reload --pid "$KG_AGENT_PID" --timeout 60 >"$reload_log" 2>&1; then
@@ -31,12 +32,35 @@ refuse() {
 	kg_wait_for_line "$KG_OUT/audit.log" "\"type\":\"policy_reload\".*\"result\":\"rejected: $2" 15 ||
 		{ cat "$KG_OUT/audit.log"; kg_fail "no policy_reload record rejecting $1 with reason $2"; }
 	kge_expect errno:EPERM kg-exec "$prog"
-	kg_expect_event op=exec verdict=deny rule="$3" path="$prog"
 	kg_log "$1 refused: $(grep -o "\"result\":\"rejected: $2[^\"]*\"" "$KG_OUT/audit.log" | tail -n1)"
+}
+
+# inject: root's code inside keygate's own executable (the guard lets it
+# open keygate's maps) writes an open-door config into the slot not in
+# force and flips active_generation to it.
+inject() {
+	KG_INJECT_MAPS=/sys/fs/bpf/keygate/maps LD_PRELOAD=$KG_DATA/lib/libkg-inject.so \
+		/usr/sbin/keygate status >"$KG_OUT/inject.out" 2>&1
+	grep -q "^inject: result=ok" "$KG_OUT/inject.out" ||
+		{ cat "$KG_OUT/inject.out"; kg_fail "the injected writes did not happen"; }
+	kg_log "$(grep '^inject:' "$KG_OUT/inject.out")"
 }
 
 # Control: without keygate the program runs.
 kge_expect ok kg-exec "$prog"
+
+# Control: without a policy-signing anchor, the injected writes open the door.
+install_policy v2
+kg_start_agent -j run --policy "$pol" --log "$KG_OUT/unsigned.log"
+grep -q "programs attached; unsigned" "$KG_AGENT_LOG" || { cat "$KG_AGENT_LOG"; kg_fail "not unsigned"; }
+keygate status >"$KG_OUT/status.out" 2>&1
+grep -q "policy signing: *unsigned" "$KG_OUT/status.out" ||
+	{ cat "$KG_OUT/status.out"; kg_fail "keygate status does not say unsigned"; }
+kge_expect errno:EPERM kg-exec "$prog"
+inject
+kge_expect ok kg-exec "$prog"
+kg_log "control: unsigned mode, injected generation flip lets the program run"
+kg_stop_agent
 
 # An unsigned policy cannot start enforcing where an anchor is set.
 install_policy unsigned
@@ -68,22 +92,33 @@ keygate status >"$KG_OUT/status.out" 2>&1
 grep -q "policy signing: *signed" "$KG_OUT/status.out" ||
 	{ cat "$KG_OUT/status.out"; kg_fail "keygate status does not say policies must be signed"; }
 
-refuse unsigned unsigned strict-v2
-refuse other unknown-signer strict-v2
-refuse tampered bad-signature strict-v2
-refuse older rollback strict-v2
-refuse samever same-version strict-v2
+refuse unsigned unsigned
+refuse other unknown-signer
+refuse tampered bad-signature
+kg_expect_no_event rule=strict-w2
+refuse older rollback
+refuse samever same-version
+before=$(kg_count_events op=exec verdict=deny rule=strict-v2 path="$prog")
+kge_expect errno:EPERM kg-exec "$prog"
+i=0
+while [ "$(kg_count_events op=exec verdict=deny rule=strict-v2 path="$prog")" -le "$before" ] && [ $i -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+[ "$(kg_count_events op=exec verdict=deny rule=strict-v2 path="$prog")" -gt "$before" ] ||
+	kg_fail "after the refused reloads the exec was not denied by strict-v2"
 
 # Root writing keygate's maps directly: control first (root can write a map
 # of its own), then keygate's policy config, generation and gate.
-bpftool map create "$KG_OUT/ctl" type array key 4 value 4 entries 1 name kgctl ||
+ctl=/sys/fs/bpf/kg-sign-policy-ctl
+bpftool map create "$ctl" type array key 4 value 4 entries 1 name kgctl ||
 	kg_fail "control: bpftool map create failed"
-kg_expect_ok bpftool map update pinned "$KG_OUT/ctl" key 0 0 0 0 value 1 0 0 0
-rm -f "$KG_OUT/ctl"
+kg_expect_ok bpftool map update pinned "$ctl" key 0 0 0 0 value 1 0 0 0
+rm -f "$ctl"
 zeros() { i=0; while [ $i -lt "$1" ]; do printf '0 '; i=$((i + 1)); done; }
 maps=/sys/fs/bpf/keygate/maps
 for m in $(ls "$maps"); do
-	case $m in *policy_config | *policy_gate | *.bss) ;; *) continue ;; esac
+	case $m in *policy_config | *policy_gate | *bss) ;; *) continue ;; esac
 	size=$(bpftool -j map show pinned "$maps/$m" 2>/dev/null | sed -n 's/.*"bytes_value":\([0-9]*\).*/\1/p')
 	[ -n "$size" ] && kg_fail "bpftool could open keygate's map $m"
 	if bpftool map update pinned "$maps/$m" key 1 0 0 0 value $(zeros 112) >"$KG_OUT/w.out" 2>&1; then
@@ -93,6 +128,11 @@ for m in $(ls "$maps"); do
 	kg_log "writing keygate's map $m: EPERM"
 done
 kge_expect errno:EPERM kg-exec "$prog"
+# The same injected writes as in the control: the kernel never accepted
+# that generation, so nothing changes.
+inject
+kge_expect errno:EPERM kg-exec "$prog"
+kg_log "signed mode: injected generation flip changes no decision"
 
 # A newer signed policy is accepted; the floor follows it.
 install_policy v3
