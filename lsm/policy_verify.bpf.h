@@ -24,6 +24,7 @@
 #define KG_POLICY_MAGIC 0x5943494c4f50474bULL /* "KGPOLICY", little-endian */
 #define KG_POLICY_FORMAT 1
 #define KG_POLICY_NAME_LIMIT 4096 /* longer names do not parse */
+#define KG_ESTALE 116
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -176,7 +177,7 @@ static __always_inline void policy_load(struct kg_policy_stage *st, struct kg_po
 	cfg = bpf_map_lookup_elem(&policy_config, &slot);
 	if (!cfg || cfg->generation != generation || !digest_equal(cfg->digest, digest) ||
 	    (g->generation && (g->generation & 1) == slot)) {
-		gate_answer(g, KG_POLICY_SLOT_MISMATCH, -ESTALE);
+		gate_answer(g, KG_POLICY_SLOT_MISMATCH, -KG_ESTALE);
 		return;
 	}
 	g->version = version;
