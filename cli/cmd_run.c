@@ -36,6 +36,7 @@
 #include "keystate.h"
 #include "loader.h"
 #include "notify.h"
+#include "policy_gate.h"
 #include "probe.h"
 #include "scopes.h"
 
@@ -54,6 +55,7 @@ struct active_policy {
 	struct kg_scope_set scopes;
 	struct kg_keystate keys;
 	uint32_t generation;
+	struct kg_signed_policy signature; /* read when signing is sealed */
 };
 
 struct agent {
@@ -75,12 +77,20 @@ struct agent {
 	char host[256];
 	/* What the kernel offers, probed at start; a reload is checked against it. */
 	struct kg_probe_report probe;
+	/* Policy signing: options, the anchor, and whether the kernel's gate
+	 * is sealed (then only policies it verified take effect). */
+	const char *anchor_spec, *signature_path, *floor_path;
+	struct kg_policy_anchor anchor;
+	bool signing;
+	struct kg_policy_gate gate; /* the kernel's last answer */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: keygate [-j] [-d] run [--policy PATH]... [--log FILE|-] [--no-linux-audit]\n"
+		"                        [--policy-anchor ANCHOR] [--policy-signature SIG]\n"
+		"                        [--policy-floor FILE]\n"
 		"\n"
 		"Enforces the policy (files or directories, merged in order; the built-in\n"
 		"default without --policy), pinned under %s so that it stays in\n"
@@ -88,8 +98,13 @@ static void usage(FILE *out)
 		"policy, SIGUSR1 reopens the log file, SIGINT and SIGTERM end the agent\n"
 		"(`keygate stop` ends enforcement). Decisions are printed on stdout\n"
 		"(JSON lines with -j) and written to the audit log (default %s;\n"
-		"'-' for none).\n",
-		KG_PIN_DIR, KG_DEFAULT_LOG_PATH);
+		"'-' for none).\n"
+		"With a policy-signing ANCHOR (builtin, secondary, platform, keyring:SERIAL,\n"
+		"cert:FILE; default: the line in %s, if any) only\n"
+		"policies signed by it take effect, verified by the kernel (SIG: default\n"
+		"DIR/policy.sig or FILE.sig), never below the version in FILE (default\n"
+		"%s).\n",
+		KG_PIN_DIR, KG_DEFAULT_LOG_PATH, KG_POLICY_ANCHOR_CONFIG, KG_POLICY_FLOOR_PATH);
 }
 
 static int load_policy(const struct agent *a, struct kg_compiled_policy **out)
@@ -178,6 +193,7 @@ static int check_kernel(struct agent *a, const struct kg_compiled_policy *p, cha
 
 static void active_policy_free(struct active_policy *ap)
 {
+	kg_signed_policy_free(&ap->signature);
 	kg_scopes_free(&ap->scopes);
 	kg_keyrings_release(&ap->keyrings);
 	kg_policy_free(ap->policy);
@@ -227,8 +243,131 @@ static void print_enforcing(const struct agent *a)
 
 	kg_hex_encode(digest, p->digest, KG_POLICY_DIGEST_LEN);
 	fprintf(stderr,
-		"keygate: enforcing policy %s version %llu (digest %s), %d programs attached\n",
-		p->name, (unsigned long long)p->version, digest, kg_loader_attached(a->loader));
+		"keygate: enforcing policy %s version %llu (digest %s), %d programs attached; %s%s\n",
+		p->name, (unsigned long long)p->version, digest, kg_loader_attached(a->loader),
+		a->signing ? "signature verified by the kernel, signer " : "unsigned",
+		a->signing ? a->current.signature.signer : "");
+}
+
+/* The anti-rollback floor follows the policy the kernel accepted. */
+static void raise_floor(struct agent *a, const struct kg_compiled_policy *p)
+{
+	uint8_t digest[KG_POLICY_DIGEST_LEN];
+	uint64_t version;
+	int err;
+
+	if (kg_policy_floor_read(a->floor_path, &version, digest) == 0 && version == p->version &&
+	    memcmp(digest, p->digest, KG_POLICY_DIGEST_LEN) == 0)
+		return;
+	err = kg_policy_floor_write(a->floor_path, p->version, p->digest);
+	if (err)
+		fprintf(stderr, "keygate: warning: recording version %llu in %s failed: %s; after a "
+			"reboot an older signed policy would be accepted\n",
+			(unsigned long long)p->version, a->floor_path, strerror(-err));
+}
+
+/*
+ * Puts AP's policy in force with SCOPES. Signing sealed: only after the
+ * kernel verified its signature and version (why says what it refused).
+ */
+static int apply_policy(struct agent *a, struct active_policy *ap, const struct kg_scope_set *scopes,
+			char *why, size_t why_len)
+{
+	int err;
+
+	why[0] = '\0';
+	if (!a->signing)
+		return kg_loader_apply(a->loader, ap->policy, scopes, &ap->generation);
+	if (!ap->signature.data) {
+		err = kg_signed_policy_load(ap->policy, a->policy_paths, a->n_policy_paths,
+					    a->signature_path, &ap->signature, why, why_len);
+		if (err)
+			return err;
+	}
+	if (!ap->signature.sig) {
+		snprintf(why, why_len, "unsigned: a policy-signing anchor is sealed and %s%.300s",
+			 ap->signature.sig_path[0] ? "there is no signature at " :
+						     "the built-in policy has no signature",
+			 ap->signature.sig_path);
+		return -EPERM;
+	}
+	a->gate.result = KG_POLICY_NONE;
+	err = kg_loader_apply_signed(a->loader, ap->policy, scopes, &ap->signature,
+				     &ap->generation, &a->gate);
+	if (err && a->gate.result != KG_POLICY_NONE)
+		snprintf(why, why_len, "%s: %s (version %llu; kernel error %d)",
+			 kg_policy_result_name(a->gate.result), kg_policy_result_text(a->gate.result),
+			 (unsigned long long)ap->policy->version, a->gate.error);
+	if (!err)
+		raise_floor(a, ap->policy);
+	return err;
+}
+
+/* Seals the policy-signing anchor in the kernel (once per pinned state)
+ * when one is configured; adopts a seal an earlier agent made. */
+static int setup_signing(struct agent *a, char *why, size_t why_len)
+{
+	uint8_t floor_digest[KG_POLICY_DIGEST_LEN] = { 0 };
+	uint64_t floor_version = 0;
+	int found = 1, err;
+
+	err = kg_loader_gate(a->loader, &a->gate);
+	if (err) {
+		snprintf(why, why_len, "reading the policy gate failed: %s", strerror(-err));
+		return err;
+	}
+	if (a->anchor_spec)
+		err = kg_policy_anchor_parse(a->anchor_spec, &a->anchor, why, why_len);
+	else
+		err = kg_policy_anchor_config(&a->anchor, &found, why, why_len);
+	if (err)
+		return err;
+	if (!found) {
+		a->signing = a->gate.sealed;
+		if (a->signing)
+			fprintf(stderr, "keygate: policy signing was sealed earlier (anchor %s %llu, "
+				"version %llu in force): only signed policies take effect\n",
+				kg_anchor_kind_name(a->gate.anchor_kind),
+				(unsigned long long)a->gate.anchor_id,
+				(unsigned long long)a->gate.version);
+		return 0;
+	}
+	err = kg_policy_floor_read(a->floor_path, &floor_version, floor_digest);
+	if (err && err != -ENOENT) {
+		snprintf(why, why_len, "reading the policy floor %s failed: %s (remove it only to "
+			 "give up anti-rollback deliberately)", a->floor_path,
+			 err == -EINVAL ? "not 'version N digest HEX'" : strerror(-err));
+		return err;
+	}
+	err = kg_policy_anchor_resolve(&a->anchor, why, why_len);
+	if (err)
+		return err;
+	err = kg_loader_seal(a->loader, &a->anchor, floor_version, floor_digest, &a->gate);
+	if (err) {
+		snprintf(why, why_len, "sealing the policy-signing anchor failed: %s",
+			 err == -ETIME ? "the kernel's verifier did not answer" : strerror(-err));
+		kg_policy_anchor_release(&a->anchor);
+		return err;
+	}
+	if (a->gate.result == KG_POLICY_ALREADY_SEALED) {
+		if (a->gate.anchor_kind != a->anchor.kind || a->gate.anchor_id != a->anchor.id)
+			fprintf(stderr, "keygate: policy signing was sealed earlier with anchor %s "
+				"%llu; it stays until keygate stop or a reboot (%s ignored)\n",
+				kg_anchor_kind_name(a->gate.anchor_kind),
+				(unsigned long long)a->gate.anchor_id, a->anchor.spec);
+		kg_policy_anchor_release(&a->anchor); /* the sealed keyring is the earlier one */
+	} else if (a->gate.result != KG_POLICY_SEALED) {
+		snprintf(why, why_len, "sealing the policy-signing anchor %s failed: %s: %s",
+			 a->anchor.spec, kg_policy_result_name(a->gate.result),
+			 kg_policy_result_text(a->gate.result));
+		kg_policy_anchor_release(&a->anchor);
+		return kg_policy_result_errno(a->gate.result);
+	} else {
+		fprintf(stderr, "keygate: policy signing sealed: anchor %s, lowest version %llu "
+			"(%s)\n", a->anchor.spec, (unsigned long long)floor_version, a->floor_path);
+	}
+	a->signing = true;
+	return 0;
 }
 
 /* READY=1 with the policy in force (after a start or any reload). */
@@ -284,6 +423,7 @@ static void rescan_scopes(struct agent *a)
 {
 	struct active_policy *cur = &a->current;
 	struct kg_scope_set scopes;
+	char why[512];
 	int err;
 
 	err = kg_scopes_resolve(cur->policy, &scopes);
@@ -296,10 +436,10 @@ static void rescan_scopes(struct agent *a)
 		kg_scopes_free(&scopes);
 		return;
 	}
-	err = kg_loader_apply(a->loader, cur->policy, &scopes, &cur->generation);
+	err = apply_policy(a, cur, &scopes, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "keygate: scopes changed but could not be written: %s; the previous "
-			"binding stays in force\n", strerror(-err));
+			"binding stays in force\n", why[0] ? why : strerror(-err));
 		kg_scopes_free(&scopes);
 		return;
 	}
@@ -329,7 +469,7 @@ static int reload(struct agent *a)
 {
 	const struct kg_probe_check *blocker = NULL;
 	struct active_policy next = { 0 };
-	char result[512];
+	char result[1024], why[512] = "";
 	int err;
 
 	err = load_policy(a, &next.policy);
@@ -340,7 +480,7 @@ static int reload(struct agent *a)
 			 "rejected: this kernel cannot enforce policy %s: %s: %s; the old policy "
 			 "stays in force", next.policy->name, blocker->name, blocker->detail);
 		fprintf(stderr, "keygate: reload %s\n", result);
-		kg_audit_policy_change(a->audit, a->current.policy, next.policy, result);
+		kg_audit_policy_load(a->audit, a->current.policy, next.policy, result, NULL);
 		active_policy_free(&next);
 		return -EOPNOTSUPP;
 	}
@@ -349,17 +489,19 @@ static int reload(struct agent *a)
 	if (!err)
 		err = resolve_scopes(&next);
 	if (!err)
-		err = kg_loader_apply(a->loader, next.policy, &next.scopes, &next.generation);
+		err = apply_policy(a, &next, &next.scopes, why, sizeof(why));
 	if (err) {
 		snprintf(result, sizeof(result), "rejected: %s; the old policy stays in force",
-			 err == -EINVAL ? "invalid policy" : strerror(-err));
+			 why[0] ? why : err == -EINVAL ? "invalid policy" : strerror(-err));
 		fprintf(stderr, "keygate: reload %s\n", result);
-		kg_audit_policy_change(a->audit, a->current.policy, next.policy, result);
+		kg_audit_policy_load(a->audit, a->current.policy, next.policy, result,
+				     next.signature.sig ? next.signature.signer : NULL);
 		active_policy_free(&next);
 		return err;
 	}
 	kg_keystate_init(&next.keys, next.policy);
-	kg_audit_policy_change(a->audit, a->current.policy, next.policy, "applied");
+	kg_audit_policy_load(a->audit, a->current.policy, next.policy, "applied",
+			     next.signature.sig ? next.signature.signer : NULL);
 	/* The replaced policy keeps its keyrings until the next reload: a
 	 * decision that read the old generation just before the flip may
 	 * still look them up. */
@@ -523,9 +665,12 @@ static int event_loop(struct agent *a, int sfd)
 
 static int parse_args(struct agent *a, struct kg_audit_options *opts, int argc, char **argv)
 {
-	enum { OPT_POLICY = 256, OPT_LOG, OPT_NO_LINUX_AUDIT };
+	enum { OPT_POLICY = 256, OPT_LOG, OPT_NO_LINUX_AUDIT, OPT_ANCHOR, OPT_SIGNATURE, OPT_FLOOR };
 	static const struct option options[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "policy-anchor", required_argument, NULL, OPT_ANCHOR },
+		{ "policy-signature", required_argument, NULL, OPT_SIGNATURE },
+		{ "policy-floor", required_argument, NULL, OPT_FLOOR },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "no-linux-audit", no_argument, NULL, OPT_NO_LINUX_AUDIT },
 		{ "help", no_argument, NULL, 'h' },
@@ -544,6 +689,15 @@ static int parse_args(struct agent *a, struct kg_audit_options *opts, int argc, 
 			break;
 		case OPT_NO_LINUX_AUDIT:
 			opts->linux_audit = false;
+			break;
+		case OPT_ANCHOR:
+			a->anchor_spec = optarg;
+			break;
+		case OPT_SIGNATURE:
+			a->signature_path = optarg;
+			break;
+		case OPT_FLOOR:
+			a->floor_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -576,8 +730,8 @@ int cmd_run(int argc, char **argv)
 {
 	struct kg_audit_options audit_opts = { .linux_audit = true, .journald = true };
 	struct kg_adoption adoption;
-	struct agent a = { .mountinfo_fd = -1 };
-	char why[512];
+	struct agent a = { .mountinfo_fd = -1, .floor_path = KG_POLICY_FLOOR_PATH };
+	char why[1024], reason[512];
 	sigset_t signals;
 	int sfd = -1;
 	int ret, err, audit_err;
@@ -653,12 +807,26 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	report_scopes(&a.current);
+	err = setup_signing(&a, why, sizeof(why));
+	if (err) {
+		cli_error("%s", why);
+		start_failed(&a, why, err);
+		goto out;
+	}
 	/* An adopting agent puts its policy and scopes in force as a reload
 	 * does: the pinned maps keep deciding until the new generation flips. */
-	err = kg_loader_apply(a.loader, a.current.policy, &a.current.scopes, &a.current.generation);
+	err = apply_policy(&a, &a.current, &a.current.scopes, reason, sizeof(reason));
+	kg_audit_policy_load(a.audit, NULL, a.current.policy,
+			     err ? reason[0] ? reason : strerror(-err) : "applied",
+			     a.current.signature.sig ? a.current.signature.signer : NULL);
 	if (err) {
-		snprintf(why, sizeof(why), "loading keygate's BPF programs failed: %s",
-			 strerror(-err));
+		if (reason[0])
+			snprintf(why, sizeof(why), "policy %s refused: %s", a.current.policy->name,
+				 reason);
+		else
+			snprintf(why, sizeof(why), "loading keygate's BPF programs failed: %s",
+				 strerror(-err));
+		cli_error("%s", why);
 		start_failed(&a, why, err);
 		goto out;
 	}

@@ -23,6 +23,52 @@ static void format_realtime(char *buf, size_t size, uint64_t ns)
 		snprintf(buf, size, "unknown");
 }
 
+/* The generation decisions use: the kernel-accepted one once signing is sealed. */
+static uint32_t generation_in_force(const struct kg_status *st)
+{
+	return st->gate_known && st->gate.sealed ? st->gate.generation : st->active_generation;
+}
+
+static void print_signing(const struct kg_status *st)
+{
+	const struct kg_policy_gate *g = &st->gate;
+	char digest[2 * KG_POLICY_DIGEST_LEN + 1];
+
+	if (!st->gate_known) {
+		printf("policy signing:   unknown (the pinned state has no policy gate)\n");
+		return;
+	}
+	if (!g->sealed) {
+		printf("policy signing:   unsigned (no policy-signing anchor: any valid policy "
+		       "is enforced)\n");
+		return;
+	}
+	kg_hex_encode(digest, g->digest, KG_POLICY_DIGEST_LEN);
+	printf("policy signing:   signed (anchor %s %llu sealed in the kernel; version %llu, "
+	       "digest %s in force; last request: %s)\n", kg_anchor_kind_name(g->anchor_kind),
+	       (unsigned long long)g->anchor_id, (unsigned long long)g->version, digest,
+	       kg_policy_result_name(g->result));
+}
+
+static void json_signing(struct json_writer *w, const struct kg_status *st)
+{
+	const struct kg_policy_gate *g = &st->gate;
+
+	json_key(w, "policy_signing");
+	if (!st->gate_known) {
+		json_null(w);
+		return;
+	}
+	json_object_begin(w);
+	json_kv_bool(w, "sealed", g->sealed);
+	json_kv_string(w, "anchor_kind", g->sealed ? kg_anchor_kind_name(g->anchor_kind) : NULL);
+	json_kv_uint(w, "anchor_id", g->anchor_id);
+	json_kv_uint(w, "version", g->version);
+	json_kv_hex(w, "digest", g->digest, KG_POLICY_DIGEST_LEN);
+	json_kv_string(w, "last_result", kg_policy_result_name(g->result));
+	json_object_end(w);
+}
+
 static void print_human(const struct kg_status *st)
 {
 	const struct kg_agent_state *ag = &st->agent;
@@ -37,7 +83,7 @@ static void print_human(const struct kg_status *st)
 	       (unsigned long long)ag->policy_version);
 	printf("digest:           %s\n", digest);
 	if (st->layout_known)
-		printf("generation:       %u (applied %s)\n", st->active_generation, since);
+		printf("generation:       %u (applied %s)\n", generation_in_force(st), since);
 	else
 		printf("generation:       %u as last applied (%s); pinned by another keygate "
 		       "version (ABI %u), counters not readable by this one\n", ag->generation,
@@ -57,6 +103,8 @@ static void print_human(const struct kg_status *st)
 	}
 	printf("agents adopted:   %llu\n", (unsigned long long)ag->adoptions);
 	printf("self-protection:  %s\n", st->self_protection ? "on" : "off");
+	if (st->layout_known)
+		print_signing(st);
 }
 
 static void print_json(const struct kg_status *st)
@@ -78,7 +126,7 @@ static void print_json(const struct kg_status *st)
 	json_kv_uint(&w, "version", ag->policy_version);
 	json_kv_hex(&w, "digest", ag->digest, KG_POLICY_DIGEST_LEN);
 	json_object_end(&w);
-	json_kv_uint(&w, "generation", st->layout_known ? st->active_generation : ag->generation);
+	json_kv_uint(&w, "generation", st->layout_known ? generation_in_force(st) : ag->generation);
 	format_realtime(since, sizeof(since), ag->applied_ns);
 	json_kv_string(&w, "since", since);
 	format_realtime(since, sizeof(since), ag->pinned_ns);
@@ -101,6 +149,7 @@ static void print_json(const struct kg_status *st)
 		json_kv_uint(&w, "events_lost_unreported", st->lost_while_away);
 	}
 	json_kv_bool(&w, "self_protection", st->self_protection);
+	json_signing(&w, st);
 	json_object_end(&w);
 	fputc('\n', stdout);
 }

@@ -80,8 +80,9 @@ out:
 	return err;
 }
 
-/* The self-protection program on the bpf hook exists in two prototypes
- * (lsm/guard.bpf.h); only the one the kernel's hook has is loaded. */
+/* The self-protection and policy-verifier programs on the bpf hook exist in
+ * two prototypes (lsm/guard.bpf.h, lsm/policy_verify.bpf.h); only the one
+ * the kernel's hook has is loaded. */
 static int choose_hook_variants(struct keygate_bpf *skel)
 {
 	int n = lsm_hook_arity("bpf_lsm_bpf");
@@ -97,6 +98,8 @@ static int choose_hook_variants(struct keygate_bpf *skel)
 	}
 	bpf_program__set_autoload(skel->progs.keygate_guard_bpf, n == 3);
 	bpf_program__set_autoload(skel->progs.keygate_guard_bpf_kernel, n == 4);
+	bpf_program__set_autoload(skel->progs.keygate_policy_gate_bpf, n == 3);
+	bpf_program__set_autoload(skel->progs.keygate_policy_gate_bpf_kernel, n == 4);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "keygate_abi.h"
 #include "keygate_policy.h"
+#include "policy_gate.h"
 #include "scopes.h"
 
 struct kg_loader;
@@ -41,6 +42,20 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *policy
 /* The keyring of anchor ANCHOR (index in the policy in force) changed:
  * verdicts cached against it stop counting from the next decision. */
 int kg_loader_anchor_changed(struct kg_loader *l, uint32_t anchor);
+/* Signed policies (lsm/policy_verify.bpf.h). apply_signed writes the slot
+ * as apply does, then puts it in force only if the kernel accepted SP for
+ * it: on a refusal *answer says why and the -errno is
+ * kg_policy_result_errno's; the policy in force stays. */
+int kg_loader_apply_signed(struct kg_loader *l, const struct kg_compiled_policy *policy,
+			   const struct kg_scope_set *scopes, const struct kg_signed_policy *sp,
+			   uint32_t *generation, struct kg_policy_gate *answer);
+/* The kernel's policy gate as it stands. */
+int kg_loader_gate(struct kg_loader *l, struct kg_policy_gate *out);
+/* Seals ANCHOR and the floor in the kernel; *answer says SEALED or
+ * ALREADY_SEALED (or why not). */
+int kg_loader_seal(struct kg_loader *l, const struct kg_policy_anchor *anchor,
+		   uint64_t floor_version, const uint8_t floor_digest[KG_POLICY_DIGEST_LEN],
+		   struct kg_policy_gate *answer);
 typedef int (*kg_event_fn)(void *ctx, const struct kg_event *ev);
 /* Waits up to timeout_ms for events; 0 or -errno (-EINTR is a clean stop). */
 int kg_loader_poll(struct kg_loader *l, int timeout_ms, kg_event_fn fn, void *ctx);
@@ -78,6 +93,8 @@ struct kg_status {
 	uint64_t away_ns;         /* no agent: since the last one's last poll */
 	int links;                /* pinned LSM links */
 	bool self_protection;     /* the guard is armed */
+	bool gate_known;          /* gate read from the pinned state */
+	struct kg_policy_gate gate; /* signed policies: sealed, anchor, version */
 };
 /* -ENOENT: nothing pinned (not enforcing unless an agent runs unpinned). */
 int kg_loader_status(struct kg_status *out);

@@ -18,6 +18,7 @@
 #include "loader_internal.h"
 #include "log.h"
 #include "pin.h"
+#include "policy_gate.h"
 
 const char *loader_pin_name(const struct bpf_map_skeleton *m)
 {
@@ -299,6 +300,11 @@ int kg_loader_status(struct kg_status *out)
 
 		if (bpf_map_lookup_elem(fd, &zero, &g) == 0)
 			out->self_protection = g.armed;
+		close(fd);
+	}
+	fd = kg_pin_get(KG_PIN_DIR, KG_PIN_MAPS, "kg_policy_gate");
+	if (fd >= 0) {
+		out->gate_known = kg_policy_gate_read(fd, &out->gate) == 0;
 		close(fd);
 	}
 	out->active_generation = bss.active_generation;

@@ -15,6 +15,7 @@
 #include "loader_internal.h"
 #include "log.h"
 #include "pin.h"
+#include "policy_gate.h"
 
 static int update(int fd, const void *key, const void *value, const char *map)
 {
@@ -134,8 +135,11 @@ static int write_scopes(struct kg_loader *l, const struct kg_scope_set *sc, uint
 	return err;
 }
 
-int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
-		    const struct kg_scope_set *scopes, uint32_t *generation)
+/* Writes the inactive slot, then puts it in force: at once, or (SP given)
+ * once the kernel's policy verifier accepted SP for it. */
+static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
+		 const struct kg_scope_set *scopes, const struct kg_signed_policy *sp,
+		 uint32_t *generation, struct kg_policy_gate *answer)
 {
 	struct keygate_bpf *skel = l->skel;
 	int rules_fd = bpf_map__fd(skel->maps.kg_rules);
@@ -206,6 +210,18 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 	err = update(bpf_map__fd(skel->maps.kg_config), &slot, &config, "kg_config");
 	if (err)
 		return err;
+	if (sp) {
+		err = kg_policy_gate_load(bpf_map__fd(skel->maps.kg_policy_stage),
+					  bpf_map__fd(skel->maps.kg_policy_gate), next, sp->data,
+					  sp->len, sp->sig, sp->sig_len, answer);
+		if (err) {
+			kg_log_error("asking the kernel to verify policy %s failed: %s", p->name,
+				     err == -ETIME ? "its verifier did not answer" : strerror(-err));
+			return err;
+		}
+		if (answer->result != KG_POLICY_ACCEPTED)
+			return kg_policy_result_errno(answer->result);
+	}
 
 	/* The flip: every hook reads this once, so each decision sees the
 	 * whole old policy or the whole new one. */
@@ -235,6 +251,33 @@ int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 				  "protected", strerror(-err));
 	}
 	return 0;
+}
+
+int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *p,
+		    const struct kg_scope_set *scopes, uint32_t *generation)
+{
+	return apply(l, p, scopes, NULL, generation, NULL);
+}
+
+int kg_loader_apply_signed(struct kg_loader *l, const struct kg_compiled_policy *p,
+			   const struct kg_scope_set *scopes, const struct kg_signed_policy *sp,
+			   uint32_t *generation, struct kg_policy_gate *answer)
+{
+	return apply(l, p, scopes, sp, generation, answer);
+}
+
+int kg_loader_gate(struct kg_loader *l, struct kg_policy_gate *out)
+{
+	return kg_policy_gate_read(bpf_map__fd(l->skel->maps.kg_policy_gate), out);
+}
+
+int kg_loader_seal(struct kg_loader *l, const struct kg_policy_anchor *anchor,
+		   uint64_t floor_version, const uint8_t floor_digest[KG_POLICY_DIGEST_LEN],
+		   struct kg_policy_gate *answer)
+{
+	return kg_policy_gate_seal(bpf_map__fd(l->skel->maps.kg_policy_stage),
+				   bpf_map__fd(l->skel->maps.kg_policy_gate), anchor, floor_version,
+				   floor_digest, answer);
 }
 
 int kg_loader_anchor_changed(struct kg_loader *l, uint32_t anchor)

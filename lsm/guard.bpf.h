@@ -86,7 +86,7 @@ static __always_inline int guard_deny(__u32 op, struct inode *inode)
 {
 	struct kg_decision d;
 
-	decision_init(&d, active_generation, op);
+	decision_init(&d, policy_generation(), op);
 	d.verdict = KG_VERDICT_DENY;
 	d.reason = KG_REASON_SELF_PROTECTION;
 	d.error = -EPERM;

@@ -39,6 +39,8 @@
  *   verify.bpf.h    fs-verity digest + PKCS#7 verification, verdict cache
  *   module.bpf.h    naming the module of a module_buffer record
  *   persist.bpf.h, guard.bpf.h  pinned state record, self-protection
+ *   policy_verify.bpf.h  signed policies: the kernel verifies, then the
+ *                   generation decisions use changes
  *
  * Fail closed: under a rule whose failure action is deny, every error on a
  * covered operation denies with -EPERM and a reason: a keyring that cannot
@@ -48,7 +50,8 @@
  * counters.events_dropped. A full verdict cache only costs a re-verify;
  * failed verifications are not cached. A verdict is valid for one policy
  * generation and only for rules trusting the anchor that verified it.
- * With no policy loaded (active_generation 0) everything is allowed.
+ * With no policy loaded (generation 0) everything is allowed. Decisions
+ * take the generation from policy_generation() (policy_verify.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -60,6 +63,7 @@
 #include "maps.bpf.h"
 #include "persist.bpf.h"
 #include "decision.bpf.h"
+#include "policy_verify.bpf.h"
 #include "scope.bpf.h"
 #include "verify.bpf.h"
 #include "module.bpf.h"
@@ -145,7 +149,7 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 	const struct kg_policy_config *cfg;
 	struct kg_scratch *s = NULL;
 	struct kg_decision d;
-	__u32 generation = active_generation;
+	__u32 generation = policy_generation();
 	__u32 covered, action;
 	int err;
 
@@ -227,7 +231,7 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	file = vma->vm_file;
 	if (!file)
 		return 0;
-	generation = active_generation;
+	generation = policy_generation();
 	if (!generation)
 		return 0;
 	decision_init(&d, generation, KG_OP_MPROTECT_EXEC);
@@ -393,7 +397,7 @@ int BPF_PROG(keygate_kernel_read_file, struct file *file, enum kernel_read_file_
 		return decide_file(file, op, false);
 	if (op == KG_LOAD_NOT_DECIDED)
 		return 0;
-	generation = active_generation;
+	generation = policy_generation();
 	if (!generation)
 		return 0;
 	decision_init(&d, generation, KG_OP_MODULE_FILE);
@@ -425,7 +429,7 @@ int BPF_PROG(keygate_kernel_load_data, enum kernel_load_data_id id, bool content
 	op = load_data_op(id);
 	if (op == KG_LOAD_NOT_DECIDED)
 		return 0;
-	generation = active_generation;
+	generation = policy_generation();
 	if (!generation)
 		return 0;
 	decision_init(&d, generation, op < KG_OP_COUNT ? op : KG_OP_MODULE_BUFFER);
@@ -458,7 +462,7 @@ int BPF_PROG(keygate_kernel_post_load_data, char *buf, loff_t size, enum kernel_
 		return earlier_verdict(ret);
 	if (id != bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
 		return 0;
-	generation = active_generation;
+	generation = policy_generation();
 	if (!generation)
 		return 0;
 	decision_init(&d, generation, KG_OP_MODULE_BUFFER);

@@ -419,18 +419,18 @@ enum kg_guarded_kind {
  * Signed policy (lsm/policy_verify.bpf.h, lib/policy_gate.c).
  *
  * The agent never decides on its own that a policy takes effect once a
- * policy-signing anchor is sealed. It writes a request into policy_stage:
+ * policy-signing anchor is sealed. It writes a request into kg_policy_stage:
  * the signed part of the compiled policy (blob header and body, as
  * `keygate policy compile --signed-part` writes it), its detached PKCS#7
  * signature and the generation it filled the inactive slot for, then makes
  * a bpf() call. The sleepable program on the bpf hook, run by that call,
- * takes the request and answers in policy_gate, a map userspace can only read
+ * takes the request and answers in kg_policy_gate, a map userspace can only read
  * (BPF_F_RDONLY): it verifies the signature over the staged bytes against
  * the sealed keyring, reads version and digest from those verified bytes,
  * refuses a lower version than the one in force (the same version only
  * with the same digest) and only then makes the generation the one
  * decisions use. While sealed, decisions take their generation from
- * policy_gate, never from active_generation. Sealing happens once per
+ * kg_policy_gate, never from active_generation. Sealing happens once per
  * pinned state: the first request names the keyring and the lowest version
  * acceptable (the floor the agent kept on disk); nothing unseals it but the
  * end of the pinned state (keygate stop, a reboot).
@@ -445,7 +445,7 @@ enum kg_policy_request {
 	KG_POLICY_REQ_LOAD = 2, /* data, sig, generation */
 };
 
-/* policy_gate.result: the outcome of the last request. */
+/* kg_policy_gate.result: the outcome of the last request. */
 enum kg_policy_result {
 	KG_POLICY_NONE = 0,
 	KG_POLICY_ACCEPTED = 1,       /* LOAD verified; generation in force */

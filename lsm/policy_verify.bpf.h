@@ -174,7 +174,7 @@ static __always_inline void policy_load(struct kg_policy_stage *st, struct kg_po
 	}
 	/* The agent filled the slot for this policy; never the slot in force. */
 	slot = generation & 1;
-	cfg = bpf_map_lookup_elem(&policy_config, &slot);
+	cfg = bpf_map_lookup_elem(&kg_config, &slot);
 	if (!cfg || cfg->generation != generation || !digest_equal(cfg->digest, digest) ||
 	    (g->generation && (g->generation & 1) == slot)) {
 		gate_answer(g, KG_POLICY_SLOT_MISMATCH, -KG_ESTALE);

@@ -62,8 +62,8 @@ static int generation_offset(int bss_fd, uint32_t *offset)
 
 static int inject(const char *dir, uint32_t *from, uint32_t *to)
 {
-	static const char *const config_names[] = { "kg_policy_config", "policy_config", NULL };
-	static const char *const bss_names[] = { "bss", "kg_bss", NULL };
+	static const char *const config_names[] = { "kg_config", NULL };
+	static const char *const bss_names[] = { "bss", NULL };
 	struct kg_policy_config open_door;
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info), offset = 0, slot, zero = 0, next;

@@ -118,7 +118,7 @@ rm -f "$ctl"
 zeros() { i=0; while [ $i -lt "$1" ]; do printf '0 '; i=$((i + 1)); done; }
 maps=/sys/fs/bpf/keygate/maps
 for m in $(ls "$maps"); do
-	case $m in *policy_config | *policy_gate | *bss) ;; *) continue ;; esac
+	case $m in kg_config | kg_policy_gate | bss) ;; *) continue ;; esac
 	size=$(bpftool -j map show pinned "$maps/$m" 2>/dev/null | sed -n 's/.*"bytes_value":\([0-9]*\).*/\1/p')
 	[ -n "$size" ] && kg_fail "bpftool could open keygate's map $m"
 	if bpftool map update pinned "$maps/$m" key 1 0 0 0 value $(zeros 112) >"$KG_OUT/w.out" 2>&1; then
