@@ -19,7 +19,7 @@ packages=(
 	systemd systemd-sysv auditd logrotate procps keyutils fsverity attr
 	bpftool util-linux
 	# keygate's shared libraries, so apt resolves the package offline
-	libbpf1 libelf1 libyaml-0-2 libkeyutils1 zlib1g libaudit1 libsystemd0 libssl3
+	libbpf1 libelf1 libyaml-0-2 libkeyutils1 zlib1g libaudit1 libsystemd0
 )
 
 die() { echo "make-rootfs: $*" >&2; exit 1; }
