@@ -816,8 +816,8 @@ int cmd_run(int argc, char **argv)
 	/* An adopting agent puts its policy and scopes in force as a reload
 	 * does: the pinned maps keep deciding until the new generation flips. */
 	err = apply_policy(&a, &a.current, &a.current.scopes, reason, sizeof(reason));
-	kg_audit_policy_load(a.audit, NULL, a.current.policy,
-			     err ? reason[0] ? reason : strerror(-err) : "applied",
+	snprintf(why, sizeof(why), "rejected: %s", reason[0] ? reason : strerror(-err));
+	kg_audit_policy_load(a.audit, NULL, a.current.policy, err ? why : "applied",
 			     a.current.signature.sig ? a.current.signature.signer : NULL);
 	if (err) {
 		if (reason[0])

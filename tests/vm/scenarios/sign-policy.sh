@@ -69,7 +69,7 @@ if /usr/sbin/keygate run --policy "$pol" --policy-anchor "$anchor" --policy-floo
 	kg_fail "the agent started with an unsigned policy and an anchor"
 fi
 grep -q "refused: unsigned" "$KG_OUT/start.out" || { cat "$KG_OUT/start.out"; kg_fail "no 'refused: unsigned'"; }
-grep -q '"type":"policy_load".*"signer":null.*"result":"unsigned' "$KG_OUT/start.log" ||
+grep -q '"type":"policy_load".*"signer":null.*"result":"rejected: unsigned' "$KG_OUT/start.log" ||
 	{ cat "$KG_OUT/start.log"; kg_fail "no policy_load record for the unsigned start"; }
 kg_log "unsigned start refused: $(grep -o 'refused: unsigned[^;]*' "$KG_OUT/start.out")"
 kg_end_enforcement
@@ -152,6 +152,8 @@ if /usr/sbin/keygate run --policy "$pol" --policy-anchor "$anchor" --policy-floo
 	kg_fail "the agent started with an older signed policy than the floor"
 fi
 grep -q "refused: rollback" "$KG_OUT/start2.out" || { cat "$KG_OUT/start2.out"; kg_fail "no 'refused: rollback'"; }
+grep -q '"type":"policy_load".*"signer":"CN=keygate test key polsign".*"result":"rejected: rollback' \
+	"$KG_OUT/start2.log" || { cat "$KG_OUT/start2.log"; kg_fail "no policy_load record rejecting the rollback"; }
 kg_log "older policy after the kernel state ended: $(grep -o 'refused: rollback[^;]*' "$KG_OUT/start2.out")"
 kg_end_enforcement
 kg_pass
