@@ -304,9 +304,11 @@ phase2() {
 	check boot-rollback-json "the policy_reload record says rollback, with the signer" \
 		wait_for 15 sh -c 'grep "\"type\":\"policy_reload\"" /var/log/keygate/audit.log |
 			grep "kgsys policy signer" | grep -q "rejected: rollback"'
-	check boot-rollback-audit "a USER_MAC_POLICY_LOAD record says rollback (ausearch -i)" \
-		wait_for 15 sh -c 'ausearch -i -m USER_MAC_POLICY_LOAD --input-logs 2>/dev/null |
-			grep -q "rejected: rollback"'
+	# Fields with spaces are hex-encoded (audit_encode_nv_string).
+	hex=$(printf 'rejected: rollback' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+	check boot-rollback-audit "a USER_MAC_POLICY_LOAD record says rollback (ausearch)" \
+		wait_for 15 sh -c 'ausearch -m USER_MAC_POLICY_LOAD --input-logs 2>/dev/null |
+			grep res=failed | grep -q "result=$1"' - "$hex"
 	check boot-rollback-denies "denied: version 5 stays in force" denied
 	rm -f /etc/keygate/policy-anchor /etc/keygate/policy.sig /etc/keygate/policy-signer.pem
 
