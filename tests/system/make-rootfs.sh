@@ -49,7 +49,7 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
 	"$suite" "$tree" "$mirror" >&2 || die "mmdebstrap failed"
 
 size_mb=$(( $(du -sm "$tree" | cut -f1) + 768 ))
-mkfs.ext4 -q -F -b 4096 -O verity -L kgroot -d "$tree" "$image.tmp" "${size_mb}M" ||
+mkfs.ext4 -q -F -b 4096 -O verity -L kgroot -d "$tree" "$image.tmp" "${size_mb}M" >&2 ||
 	die "mkfs.ext4 of the root image failed"
 mv "$image.tmp" "$image"
 find "$cache" -maxdepth 1 -name 'rootfs-*.img' ! -name "rootfs-$key.img" -delete
