@@ -3,7 +3,8 @@
  * cmd_status.c - `keygate status`: what is in force, read from the pinned
  * state (KG_PIN_DIR) with or without a running agent: policy, generation
  * and since when, the agent or how long none ran, decision counters,
- * events lost while no agent ran, self-protection.
+ * events lost while no agent ran, self-protection, the hooks attached and
+ * the kernel memory the pinned maps hold.
  * Exit status: 0 enforcing; 1 nothing pinned, or the state is unreadable.
  */
 #include <errno.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 
 #include "cli.h"
+#include "kmem.h"
 #include "loader.h"
+#include "pin.h"
 
 static void format_realtime(char *buf, size_t size, uint64_t ns)
 {
@@ -69,7 +72,73 @@ static void json_signing(struct json_writer *w, const struct kg_status *st)
 	json_object_end(w);
 }
 
-static void print_human(const struct kg_status *st)
+/* The hook programs attached: the names of the pinned links. */
+static void print_hooks_human(void)
+{
+	char names[KG_PIN_NAMES_MAX][KG_PIN_NAME_MAX];
+	int n = kg_pin_names(KG_PIN_DIR, KG_PIN_LINKS, names, KG_PIN_NAMES_MAX);
+
+	if (n < 0) {
+		printf("hooks:            unreadable (%s)\n", strerror(-n));
+		return;
+	}
+	printf("hooks:           ");
+	for (int i = 0; i < n; i++)
+		printf(" %s", names[i]);
+	printf("\n");
+}
+
+static void print_memory_human(const struct kg_kmem *m)
+{
+	printf("kernel memory:    %.1f KiB in %zu maps (memlock), plus up to %llu B per task "
+	       "that verified or logged (task storage, %llu tasks alive) and up to %llu B per "
+	       "inode decided (inode storage)\n",
+	       m->memlock_total / 1024.0, m->n_maps, (unsigned long long)m->per_task_max,
+	       (unsigned long long)m->tasks, (unsigned long long)m->per_inode_max);
+}
+
+static void print_hooks_json(struct json_writer *w)
+{
+	char names[KG_PIN_NAMES_MAX][KG_PIN_NAME_MAX];
+	int n = kg_pin_names(KG_PIN_DIR, KG_PIN_LINKS, names, KG_PIN_NAMES_MAX);
+
+	json_key(w, "hooks");
+	json_array_begin(w);
+	for (int i = 0; i < n; i++)
+		json_string(w, names[i]);
+	json_array_end(w);
+}
+
+static void print_memory_json(struct json_writer *w, const struct kg_kmem *m)
+{
+	json_key(w, "kernel_memory");
+	json_object_begin(w);
+	json_kv_uint(w, "memlock_bytes", m->memlock_total);
+	json_kv_uint(w, "per_task_max_bytes", m->per_task_max);
+	json_kv_uint(w, "per_inode_max_bytes", m->per_inode_max);
+	json_kv_uint(w, "tasks", m->tasks);
+	json_key(w, "maps");
+	json_array_begin(w);
+	for (size_t i = 0; i < m->n_maps; i++) {
+		const struct kg_kmem_map *map = &m->maps[i];
+
+		json_object_begin(w);
+		json_kv_string(w, "name", map->name);
+		json_kv_string(w, "type", map->type);
+		json_kv_uint(w, "id", map->id);
+		json_kv_uint(w, "value_size", map->value_size);
+		json_kv_uint(w, "max_entries", map->max_entries);
+		json_kv_uint(w, "memlock_bytes", map->memlock);
+		if (map->owner)
+			json_kv_uint(w, map->owner == 1 ? "per_task_bytes" : "per_inode_bytes",
+				     map->per_owner);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static void print_human(const struct kg_status *st, const struct kg_kmem *mem)
 {
 	const struct kg_agent_state *ag = &st->agent;
 	char digest[2 * KG_POLICY_DIGEST_LEN + 1], since[32], pinned[32];
@@ -105,9 +174,12 @@ static void print_human(const struct kg_status *st)
 	printf("self-protection:  %s\n", st->self_protection ? "on" : "off");
 	if (st->layout_known)
 		print_signing(st);
+	print_hooks_human();
+	if (mem)
+		print_memory_human(mem);
 }
 
-static void print_json(const struct kg_status *st)
+static void print_json(const struct kg_status *st, const struct kg_kmem *mem)
 {
 	const struct kg_agent_state *ag = &st->agent;
 	char since[32];
@@ -150,6 +222,9 @@ static void print_json(const struct kg_status *st)
 	}
 	json_kv_bool(&w, "self_protection", st->self_protection);
 	json_signing(&w, st);
+	print_hooks_json(&w);
+	if (mem)
+		print_memory_json(&w, mem);
 	json_object_end(&w);
 	fputc('\n', stdout);
 }
@@ -157,7 +232,8 @@ static void print_json(const struct kg_status *st)
 int cmd_status(int argc, char **argv)
 {
 	struct kg_status st;
-	int err;
+	struct kg_kmem mem;
+	int err, mem_err;
 
 	(void)argv;
 	if (argc > 1) {
@@ -177,9 +253,13 @@ int cmd_status(int argc, char **argv)
 			  strerror(-err));
 		return KG_EXIT_FAILURE;
 	}
+	mem_err = kg_kmem_read(KG_PIN_DIR, &mem);
+	if (mem_err)
+		fprintf(stderr, "keygate: warning: status: reading the kernel memory of the maps "
+			"at %s/%s failed: %s\n", KG_PIN_DIR, KG_PIN_MAPS, strerror(-mem_err));
 	if (cli.json)
-		print_json(&st);
+		print_json(&st, mem_err ? NULL : &mem);
 	else
-		print_human(&st);
+		print_human(&st, mem_err ? NULL : &mem);
 	return KG_EXIT_OK;
 }

@@ -248,6 +248,31 @@ int kg_pin_count(const char *dir, const char *kind)
 	return n;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int kg_pin_names(const char *dir, const char *kind, char (*names)[KG_PIN_NAME_MAX], int max)
+{
+	char path[512];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (join(path, sizeof(path), dir, NULL, kind))
+		return -ENAMETOOLONG;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) && n < max)
+		if (de->d_type != DT_DIR)
+			snprintf(names[n++], KG_PIN_NAME_MAX, "%.*s", KG_PIN_NAME_MAX - 1, de->d_name);
+	closedir(d);
+	qsort(names, n, KG_PIN_NAME_MAX, compare_names);
+	return n;
+}
+
 /* The ids of the programs behind the links pinned in dir/links. */
 static size_t pinned_prog_ids(const char *dir, uint32_t *ids, size_t max)
 {

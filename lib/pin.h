@@ -35,6 +35,11 @@ int kg_pin_publish(const char *staged);
 int kg_pin_remove(const char *dir);
 /* Objects pinned in DIR/KIND, or -errno. */
 int kg_pin_count(const char *dir, const char *kind);
+#define KG_PIN_NAMES_MAX 64
+#define KG_PIN_NAME_MAX 64
+/* Names of the objects pinned in DIR/KIND, sorted, at most max; their
+ * number or -errno. */
+int kg_pin_names(const char *dir, const char *kind, char (*names)[KG_PIN_NAME_MAX], int max);
 /* The agent record of the pinned state; *fd (if not NULL) keeps the map. */
 int kg_pin_state_read(const char *dir, struct kg_agent_state *out, int *fd);
 /* Start time of process tgid (field 22 of /proc/PID/stat), or -errno. */
