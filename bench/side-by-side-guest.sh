@@ -118,8 +118,8 @@ workloads() {
 # Counting the first-use work of keygate: kprobes on the kfunc that reads
 # the signature xattr and on the kernel's PKCS#7 verification under the
 # kfunc bpf_verify_pkcs7_signature (which itself is notrace: no kprobe
-# event), the kernel's own count whoever calls them; and keygate's
-# counters in its .bss map. Round 1 only.
+# event), the kernel's own count whoever calls them; and keygate's own
+# counters (keygate status). Round 1 only.
 COUNT=0
 kg_count_begin() {
 	[ "$COUNT" = 1 ] || return 0
@@ -131,38 +131,39 @@ kg_count_end() {
 	echo 0 >"$T/events/kgbench/enable"
 	_x=$(awk '$1 == "xattr" || $1 == "kgbench/xattr" { print $2 }' "$T/kprobe_profile")
 	_p=$(awk '$1 == "pkcs7" || $1 == "kgbench/pkcs7" { print $2 }' "$T/kprobe_profile")
-	_bss=$(bpftool map dump name keygate_.bss 2>/dev/null |
-		grep -o '"\(verifications\|cache_hits\)": [0-9]*' | tr -d '"' | tr '\n' ' ')
-	kg_log "verifications $1: $((2 * FIRST_FILES)) first uses of distinct signed files (one anchor each): verify_pkcs7_signature=$_p bpf_get_file_xattr=$_x; keygate counters after: ${_bss:-n/a}"
+	_own=$(keygate status 2>/dev/null | sed -n 's/^verifications: *//p')
+	kg_log "verifications $1: $((2 * FIRST_FILES)) first uses of distinct signed files (one anchor each): verify_pkcs7_signature=$_p bpf_get_file_xattr=$_x; keygate status after: ${_own:-n/a}"
 	COUNT=0
 }
 
-# keygate's kernel memory while it enforces: every BPF map with its
-# memlock figure (bpftool), and the per-task and per-inode storage maps'
-# element size (their elements are not enumerable from userspace: the
-# bound is one element per task or inode that reached a decision).
+# keygate's kernel memory while it enforces, as `keygate status` reports
+# it: every pinned map's memlock figure (fdinfo), and the most one task or
+# one inode can hold in local storage (not enumerable from userspace);
+# and the hooks attached. In the JSON, the totals come before "maps".
 kg_memory() {
-	bpftool map show >"$KG_OUT/maps.txt" || kg_fail "bpftool map show failed"
-	_tasks=$(ls -d /proc/[0-9]* | wc -l)
-	awk -v tasks="$_tasks" '
-		/^[0-9]+: / { type = $2; name = "?"; for (i = 3; i < NF; i++) if ($i == "name") name = $(i + 1) }
-		/^\tkey / || /^[ \t]+key / {
-			for (i = 1; i < NF; i++) {
-				if ($i == "value") value = $(i + 1)
-				if ($i == "max_entries") max = $(i + 1)
-				if ($i == "memlock") mem = $(i + 1)
-			}
-			sub(/B$/, "", value); sub(/B$/, "", mem)
-			total += mem
-			extra = ""
-			if (type == "task_storage")
-				extra = sprintf(" +%d B per task that reached a decision (%d tasks alive)", value, tasks)
-			if (type == "inode_storage")
-				extra = sprintf(" +%d B per inode that reached a decision", value)
-			printf "kg: memory map %-16s %-14s value %6d B max_entries %7d memlock %9d B%s\n",
-				name, type, value, max, mem, extra
+	_cfg=$1
+	keygate -p status >"$KG_OUT/status.json" || kg_fail "keygate status failed"
+	awk -v cfg="$_cfg" '
+		function val(line) { sub(/^[^:]*: */, "", line); gsub(/[",]/, "", line); return line }
+		/"maps": \[/ { inmaps = 1; next }
+		inmaps && /"name":/ { name = val($0) }
+		inmaps && /"type":/ { type = val($0) }
+		inmaps && /"value_size":/ { value = val($0) }
+		inmaps && /"max_entries":/ { max = val($0) }
+		inmaps && /"memlock_bytes":/ {
+			printf "kg: memory %s map %-16s %-14s value %6d B max_entries %7d memlock %9d B\n",
+				cfg, name, type, value, max, val($0)
 		}
-		END { printf "kg: memory total memlock %d B (%.1f KiB)\n", total, total / 1024 }' "$KG_OUT/maps.txt"
+		inmaps && /"per_(task|inode)_bytes":/ { printf "kg: memory %s map %-16s +%s B per %s\n", cfg, name, val($0), $0 ~ /task/ ? "task" : "inode" }
+		!inmaps && /"memlock_bytes":/ { total = val($0) }
+		!inmaps && /"per_task_max_bytes":/ { task = val($0) }
+		!inmaps && /"per_inode_max_bytes":/ { inode = val($0) }
+		!inmaps && /"tasks":/ { tasks = val($0) }
+		END {
+			printf "kg: memory %s total memlock %d B (%.1f KiB); local storage up to %d B per task that verified or logged (%d tasks alive), up to %d B per inode decided\n",
+				cfg, total, total / 1024, task, tasks, inode
+		}' "$KG_OUT/status.json"
+	keygate status | sed -n "s/^hooks: */kg: memory $_cfg hooks attached: /p"
 }
 
 # Leaves no enforcement behind: with pinned programs, the agent's exit
@@ -227,11 +228,12 @@ while [ "$round" -le "$REPS" ]; do
 	kg_start_agent run --policy "$d/policy.yaml" --log "$KG_OUT/audit.log"
 	[ "$round" = 1 ] && [ "$T_READY" = 1 ] && COUNT=1
 	workloads $round keygate
-	[ "$round" = 1 ] && kg_memory
+	[ "$round" = 1 ] && kg_memory keygate
 	kg_stop_all
 
 	kg_start_agent run --policy "$d/policy-exec-only.yaml" --log "$KG_OUT/audit.log"
 	workloads $round keygate-exec-only
+	[ "$round" = 1 ] && kg_memory keygate-exec-only
 	kg_stop_all
 
 	fa_start

@@ -166,6 +166,9 @@ static void print_human(const struct kg_status *st, const struct kg_kmem *mem)
 		       (unsigned long long)st->counters.decisions[KG_VERDICT_ALLOW],
 		       (unsigned long long)st->counters.decisions[KG_VERDICT_DENY],
 		       (unsigned long long)st->counters.decisions[KG_VERDICT_AUDIT]);
+		printf("verifications:    %llu signature checks, %llu cached verdicts used\n",
+		       (unsigned long long)st->counters.verifications,
+		       (unsigned long long)st->counters.cache_hits);
 		printf("events lost:      %llu in total, %llu not yet reported by an agent\n",
 		       (unsigned long long)st->counters.events_dropped,
 		       (unsigned long long)st->lost_while_away);
@@ -217,6 +220,8 @@ static void print_json(const struct kg_status *st, const struct kg_kmem *mem)
 		json_kv_uint(&w, "deny", st->counters.decisions[KG_VERDICT_DENY]);
 		json_kv_uint(&w, "audit", st->counters.decisions[KG_VERDICT_AUDIT]);
 		json_object_end(&w);
+		json_kv_uint(&w, "verifications", st->counters.verifications);
+		json_kv_uint(&w, "cache_hits", st->counters.cache_hits);
 		json_kv_uint(&w, "events_lost", st->counters.events_dropped);
 		json_kv_uint(&w, "events_lost_unreported", st->lost_while_away);
 	}
