@@ -6,10 +6,19 @@
  *   kg-loop exec-until STOPFILE FILE [PAUSE_MS]   exec FILE until STOPFILE
  *       exists, pausing PAUSE_MS between execs (leaves CPU to an agent
  *       starting meanwhile under single-threaded TCG)
+ *   kg-loop open-watch STOPFILE MARKER PROBE FILE   open FILE until STOPFILE
+ *       exists, each time first asking whether the new policy is in force:
+ *       execve(PROBE) of a file no binary format accepts fails with EPERM
+ *       once a policy denying it is in force, with ENOEXEC before (no fork:
+ *       it fails either way). Prints "ops=N new=K opened_new=V
+ *       opened_marker=W denied=D flips=F": V opens succeeded although the
+ *       new policy was already in force, W after MARKER existed, F changes
+ *       of the open's outcome.
  * Prints "ops=N failed=M ns_per_op=T"; a failed exec is a child that did
  * not exit 0 (keygate's EPERM surfaces as exit 126 from the child).
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -85,6 +94,42 @@ static int exec_until(const char *stop_file, const char *path, unsigned long pau
 	return failed ? KG_HELPER_OP_FAILED : KG_HELPER_OK;
 }
 
+static int open_watch(const char *stop_file, const char *marker, const char *probe,
+		      const char *path)
+{
+	unsigned long ops = 0, seen_new = 0, opened_new = 0, opened_marker = 0, denied = 0,
+		      flips = 0;
+	char *args[] = { (char *)probe, NULL };
+	int last = -1;
+
+	while (access(stop_file, F_OK) != 0) {
+		bool after_marker = access(marker, F_OK) == 0;
+		bool is_new, opened;
+		int err;
+
+		execve(probe, args, environ);
+		err = errno;
+		if (err != EPERM && err != ENOEXEC) {
+			fprintf(stderr, "kg-loop: execve %s: %s (expected EPERM or ENOEXEC)\n", probe,
+				strerror(err));
+			return KG_HELPER_USAGE;
+		}
+		is_new = err == EPERM;
+		opened = open_once(path) == 0;
+		ops++;
+		seen_new += is_new;
+		opened_new += is_new && opened;
+		opened_marker += after_marker && opened;
+		denied += !opened;
+		if (last >= 0 && last != opened)
+			flips++;
+		last = opened;
+	}
+	printf("ops=%lu new=%lu opened_new=%lu opened_marker=%lu denied=%lu flips=%lu\n", ops,
+	       seen_new, opened_new, opened_marker, denied, flips);
+	return KG_HELPER_OK;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "open") == 0)
@@ -93,7 +138,9 @@ int main(int argc, char **argv)
 		return loop(run_once, strtoul(argv[2], NULL, 10), argv + 3, argc - 3);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "exec-until") == 0)
 		return exec_until(argv[2], argv[3], argc == 5 ? strtoul(argv[4], NULL, 10) : 0);
+	if (argc == 6 && strcmp(argv[1], "open-watch") == 0)
+		return open_watch(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: kg-loop {open N FILE... | exec N FILE... | "
-		"exec-until STOPFILE FILE [PAUSE_MS]}\n");
+		"exec-until STOPFILE FILE [PAUSE_MS] | open-watch STOPFILE MARKER PROBE FILE}\n");
 	return KG_HELPER_USAGE;
 }
