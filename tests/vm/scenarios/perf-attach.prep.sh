@@ -17,6 +17,7 @@ kg_prep_copy "$KG_STAGE/data.bin" covered/unsigned.dat
 rm "$KG_STAGE/data.bin"
 kg_prep_sign covered/signed-bin org
 kg_prep_sign covered/signed.dat org
+kg_prep_verity covered/unsigned.dat
 mkdir -p "$KG_STAGE/probe"
 printf 'not a program\n' >"$KG_STAGE/probe/probe"
 chmod 755 "$KG_STAGE/probe/probe"
