@@ -91,6 +91,16 @@ int kg_pin_replace(int fd, const char *dir, const char *kind, const char *name)
 	return 0;
 }
 
+int kg_pin_drop(const char *dir, const char *kind, const char *name)
+{
+	char path[512];
+	int err = join(path, sizeof(path), dir, kind, name);
+
+	if (err)
+		return err;
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
 int kg_pin_stage(char *buf, size_t size)
 {
 	char sub[512];

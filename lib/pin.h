@@ -25,6 +25,8 @@ int kg_pin_get(const char *dir, const char *kind, const char *name);
 int kg_pin_add(int fd, const char *dir, const char *kind, const char *name);
 /* Pins fd at DIR/KIND/NAME in one step, releasing what was pinned there. */
 int kg_pin_replace(int fd, const char *dir, const char *kind, const char *name);
+/* Unpins DIR/KIND/NAME (absent already: 0). */
+int kg_pin_drop(const char *dir, const char *kind, const char *name);
 /* A new empty directory next to KG_PIN_DIR (with maps/ and links/), its
  * path in buf. */
 int kg_pin_stage(char *buf, size_t size);
