@@ -18,6 +18,8 @@
 #include <bpf/libbpf.h>
 
 #include "loader_internal.h"
+#include "attach.h"
+#include "counters.h"
 #include "log.h"
 #include "pin.h"
 
@@ -44,7 +46,7 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	return err;
 }
 
-static int count_attached(const struct keygate_bpf *skel)
+int loader_count_attached(const struct keygate_bpf *skel)
 {
 	const struct bpf_object_skeleton *s = skel->skeleton;
 	int n = 0;
@@ -53,6 +55,42 @@ static int count_attached(const struct keygate_bpf *skel)
 		if (*s->progs[i].link)
 			n++;
 	return n;
+}
+
+uint64_t loader_attached_set(const struct keygate_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	uint64_t set = 0;
+
+	for (int i = 0; i < s->prog_cnt && i < 64; i++)
+		if (*s->progs[i].link)
+			set |= 1ull << i;
+	return set;
+}
+
+/* The configuration of the adopted state's policy in force (generation 0:
+ * none in force). */
+static int adopted_config(struct kg_loader *l, struct kg_policy_config *out)
+{
+	uint32_t generation = l->skel->bss->active_generation, slot = generation & 1;
+
+	memset(out, 0, sizeof(*out));
+	if (!generation)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.kg_config), &slot, out)) {
+		int err = -errno;
+
+		kg_log_error("adopting the pinned state: reading its policy configuration failed: %s",
+			     strerror(-err));
+		return err;
+	}
+	if (out->generation != generation) {
+		kg_log_error("adopting the pinned state: slot %u holds generation %u, not the one "
+			     "in force (%u); `keygate stop` removes an inconsistent state", slot,
+			     out->generation, generation);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 
@@ -105,6 +143,7 @@ static int choose_hook_variants(struct keygate_bpf *skel)
 
 int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adoption *ad)
 {
+	struct kg_policy_config adopted = { 0 };
 	struct kg_loader *l;
 	size_t len = strlen(sig_xattr);
 	uint64_t layout;
@@ -150,16 +189,24 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adop
 			  "and `keygate -d run` say which", strerror(-err));
 		goto fail;
 	}
-	err = keygate_bpf__attach(l->skel);
-	if (err) {
-		kg_log_error("attaching keygate's LSM programs failed: %s; is \"bpf\" in "
-			  "/sys/kernel/security/lsm? (`keygate probe`)", strerror(-err));
+	/* Programs the policy in force needs: an adopted state's policy, or
+	 * none yet (the first apply attaches what its policy needs). */
+	err = ad->adopted ? adopted_config(l, &adopted) : 0;
+	if (!err)
+		err = kg_attach_needed(l->skel->skeleton, adopted.generation ? &adopted : NULL,
+				       false);
+	if (err)
 		goto fail;
-	}
-	l->attached = count_attached(l->skel);
+	l->attached = loader_count_attached(l->skel);
 
 	if (ad->adopted) {
+		struct kg_counters counters;
+
 		err = loader_take_over_links(l);
+		if (!err)
+			err = kg_unpin_unattached(l->skel->skeleton);
+		if (!err)
+			err = kg_counters_read(bpf_map__fd(l->skel->maps.kg_counters), &counters);
 		if (err)
 			goto fail;
 		l->adopted = l->published = true;
@@ -169,8 +216,7 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adop
 		l->state = ad->previous;
 		l->guarded = false; /* re-armed for this agent at its first apply */
 		ad->away_ns = loader_clock_ns(CLOCK_BOOTTIME) - ad->previous.heartbeat_ns;
-		ad->lost_while_away = l->skel->bss->counters.events_dropped -
-				      ad->previous.drops_reported;
+		ad->lost_while_away = counters.events_dropped - ad->previous.drops_reported;
 		l->state.adoptions++;
 	}
 	l->state.layout = layout;
@@ -242,14 +288,7 @@ int kg_loader_drain(struct kg_loader *l, kg_event_fn fn, void *ctx)
 
 int kg_loader_counters(struct kg_loader *l, struct kg_counters *out)
 {
-	const volatile struct kg_counters *c = &l->skel->bss->counters;
-
-	for (int i = 0; i < 3; i++)
-		out->decisions[i] = c->decisions[i];
-	out->events_dropped = c->events_dropped;
-	out->cache_hits = c->cache_hits;
-	out->verifications = c->verifications;
-	return 0;
+	return kg_counters_read(bpf_map__fd(l->skel->maps.kg_counters), out);
 }
 
 int kg_loader_attached(const struct kg_loader *l)

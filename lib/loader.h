@@ -27,14 +27,18 @@ struct kg_adoption {
 };
 
 /* Opens, sets the signature xattr name (read-only data, fixed for the
- * loader's lifetime), loads and attaches every program. A pinned state of
- * the same layout whose agent is gone is adopted: our programs load onto
- * its maps and our links replace its pins one by one (-EBUSY while its
- * agent runs). Otherwise the state is pinned at the first apply. */
+ * loader's lifetime), loads every program and attaches those the policy in
+ * force needs (lib/hooks.h; before the first apply, only the programs that
+ * are not decision hooks). A pinned state of the same layout whose agent
+ * is gone is adopted: our programs load onto its maps, our links replace
+ * its pins one by one and the pins of hooks its policy does not need are
+ * released (-EBUSY while its agent runs). Otherwise the state is pinned at
+ * the first apply. */
 int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adoption *ad);
 /* Writes the policy and its scopes bound to file identities into the
- * inactive slot and makes it the one in force with a single store of the
- * new generation (cached verdicts of the old one stop counting). Every
+ * inactive slot, attaches the programs it needs, and makes it the one in
+ * force with a single store of the new generation (cached verdicts of the
+ * old one stop counting); then detaches the programs it does not need. Every
  * CERTS/KEYRING anchor must already carry its keyring serial. Returns the
  * new generation in *generation. */
 int kg_loader_apply(struct kg_loader *l, const struct kg_compiled_policy *policy,

@@ -43,6 +43,11 @@ static inline uint64_t loader_clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* loader.c */
+int loader_count_attached(const struct keygate_bpf *skel);
+/* Bit i: program i of the skeleton is attached. */
+uint64_t loader_attached_set(const struct keygate_bpf *skel);
+
 /* loader_pins.c */
 /* The pin name of a skeleton map: internal maps ("keygate_.bss") by
  * their section without the dot. */

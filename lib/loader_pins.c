@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader_internal.h"
+#include "counters.h"
 #include "log.h"
 #include "pin.h"
 #include "policy_gate.h"
@@ -307,9 +308,15 @@ int kg_loader_status(struct kg_status *out)
 		out->gate_known = kg_policy_gate_read(fd, &out->gate) == 0;
 		close(fd);
 	}
+	fd = kg_pin_get(KG_PIN_DIR, KG_PIN_MAPS, "kg_counters");
+	if (fd < 0)
+		return fd;
+	err = kg_counters_read(fd, &out->counters);
+	close(fd);
+	if (err)
+		return err;
 	out->active_generation = bss.active_generation;
-	out->counters = bss.counters;
-	out->lost_while_away = bss.counters.events_dropped - out->agent.drops_reported;
+	out->lost_while_away = out->counters.events_dropped - out->agent.drops_reported;
 	if (!out->agent_running)
 		out->away_ns = loader_clock_ns(CLOCK_BOOTTIME) - out->agent.heartbeat_ns;
 	return 0;

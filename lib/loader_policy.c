@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader_internal.h"
+#include "attach.h"
 #include "log.h"
 #include "pin.h"
 #include "policy_gate.h"
@@ -148,6 +149,7 @@ static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 	int revoked_fd = bpf_map__fd(skel->maps.kg_revoked);
 	struct kg_policy_config config;
 	uint32_t next, slot, index;
+	uint64_t hooks_before;
 	uint32_t one = 1;
 	int err;
 
@@ -210,6 +212,12 @@ static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 	err = update(bpf_map__fd(skel->maps.kg_config), &slot, &config, "kg_config");
 	if (err)
 		return err;
+	/* Every program the new policy needs runs before it is in force (for a
+	 * signed policy, the kernel puts it in force once it accepts it). */
+	hooks_before = loader_attached_set(skel);
+	err = kg_attach_needed(skel->skeleton, &config, l->published);
+	if (err)
+		return err;
 	if (sp) {
 		err = kg_policy_gate_load(bpf_map__fd(skel->maps.kg_policy_stage),
 					  bpf_map__fd(skel->maps.kg_policy_gate), next, sp->data,
@@ -229,6 +237,10 @@ static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 	l->generation = next;
 	if (generation)
 		*generation = next;
+	/* Only now may the programs only the old policy needed go. A failure
+	 * leaves one attached, costing time, never a decision. */
+	kg_detach_unneeded(skel->skeleton, &config, l->published);
+	l->attached = loader_count_attached(skel);
 
 	l->state.generation = next;
 	l->state.applied_ns = loader_clock_ns(CLOCK_REALTIME);
@@ -244,7 +256,8 @@ static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 		l->pin_error = loader_publish(l);
 		l->published = !l->pin_error;
 	}
-	if (l->published && !l->guarded) {
+	/* The guard's link ids and pinned inodes follow the hooks attached. */
+	if (l->published && (!l->guarded || loader_attached_set(skel) != hooks_before)) {
 		err = loader_guard_arm(l);
 		if (err)
 			kg_log_error("arming self-protection failed: %s; keygate's objects are not "

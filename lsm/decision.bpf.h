@@ -101,7 +101,7 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 
 	ev = bpf_ringbuf_reserve(&kg_events, sizeof(*ev), 0);
 	if (!ev) {
-		__sync_fetch_and_add(&counters.events_dropped, 1);
+		KG_COUNT(events_dropped);
 		return;
 	}
 	ev->time_boot_ns = bpf_ktime_get_boot_ns();
@@ -153,8 +153,12 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 static __always_inline int finish(const struct kg_decision *d, const struct kg_scratch *s,
 				  const char *path, const struct inode *inode)
 {
-	if (d->verdict <= KG_VERDICT_AUDIT)
-		__sync_fetch_and_add(&counters.decisions[d->verdict], 1);
+	struct kg_counters *c = cpu_counters();
+	__u32 verdict = d->verdict;
+
+	/* bounds checked after the lookup, where the verifier still sees them */
+	if (c && verdict <= KG_VERDICT_AUDIT)
+		__sync_fetch_and_add(&c->decisions[verdict], 1);
 	if (d->log)
 		emit_event(d, s, path, inode);
 	return d->verdict == KG_VERDICT_DENY ? -EPERM : 0;

@@ -47,7 +47,7 @@
  * be looked up (keyring_gone, the other anchors are still tried), an xattr
  * read error, no scratch memory (internal_error, errno in the event). A
  * full ring buffer never changes a decision: the event is counted in
- * counters.events_dropped. A full verdict cache only costs a re-verify;
+ * kg_counters' events_dropped. A full verdict cache only costs a re-verify;
  * failed verifications are not cached. A verdict is valid for one policy
  * generation and only for rules trusting the anchor that verified it.
  * With no policy loaded (generation 0) everything is allowed. Decisions
@@ -278,7 +278,7 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 		} else if (cache_valid(cached, generation, rule->anchors) && caller_may_read(inode)) {
 			d.reason = KG_REASON_CACHE_HIT;
 			d.anchor = cached->anchor;
-			__sync_fetch_and_add(&counters.cache_hits, 1);
+			KG_COUNT(cache_hits);
 		} else if (record->reason == KG_REASON_VERIFIED || record->reason == KG_REASON_CACHE_HIT) {
 			/* verified, but the anchor's keyring changed since */
 			fail(&d, rule->on_failure, KG_REASON_KEYRING_GONE, -EKEYREVOKED);

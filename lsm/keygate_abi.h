@@ -21,12 +21,15 @@
 
 #define KG_ABI_VERSION 1
 
-/* Map capacities, per slot. Changing one changes the ABI. */
-#define KG_MAX_RULES 1024
+/* Map capacities, per slot. Changing one changes the ABI. The hash maps
+ * are not preallocated: they cost what the policy in force holds, plus
+ * their bucket arrays; the rules array costs KG_SLOTS * KG_MAX_RULES * 32
+ * bytes (4 MiB). Powers of two: the programs mask indexes with them. */
+#define KG_MAX_RULES 65536
 #define KG_MAX_ANCHORS 64 /* rule anchor sets are a __u64 bit mask */
-#define KG_MAX_PATHS 4096 /* distinct scopes in a compiled policy */
-#define KG_MAX_SCOPE_DIRS 16384 /* scope directories and mount roots */
-#define KG_MAX_SCOPE_FILES 4096 /* exact-file scopes */
+#define KG_MAX_PATHS 65536 /* distinct scopes in a compiled policy */
+#define KG_MAX_SCOPE_DIRS 65536 /* scope directories and mount roots */
+#define KG_MAX_SCOPE_FILES 65536 /* exact-file scopes */
 #define KG_MAX_SCOPE_DEVS 1024  /* file systems holding a scope */
 #define KG_MAX_REVOKED 4096
 #define KG_SLOTS 2
@@ -338,7 +341,7 @@ struct kg_event {
 /* kg_event.flags */
 #define KG_EVENT_MODULE_SIG (1u << 0) /* module buffer ends in an appended module signature */
 
-/* Counters in the BPF object's bss, read by the agent. */
+/* Counters, one copy per CPU (map kg_counters), summed by the agent. */
 struct kg_counters {
 	__u64 decisions[3];   /* by enum kg_verdict */
 	__u64 events_dropped; /* ring buffer full */

@@ -73,6 +73,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, KG_SLOTS * KG_MAX_SCOPE_DIRS);
 	__type(key, struct kg_scope_dir_key);
 	__type(value, struct kg_path_value);
@@ -80,6 +81,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, KG_SLOTS * KG_MAX_SCOPE_FILES);
 	__type(key, struct kg_scope_file_key);
 	__type(value, struct kg_scope_file_value);
@@ -87,6 +89,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, KG_SLOTS * KG_MAX_SCOPE_DEVS);
 	__type(key, struct kg_scope_dev_key);
 	__type(value, __u32); /* KG_DEV_HAS_* */
@@ -103,6 +106,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, KG_SLOTS * KG_MAX_REVOKED);
 	__type(key, struct kg_revoked_key);
 	__type(value, __u32);
@@ -141,11 +145,35 @@ struct {
 	__type(value, struct kg_sig_scratch);
 } kg_sig_scratch SEC(".maps");
 
+/* Decision counters, one copy per CPU: counting never shares a cache line
+ * between CPUs. The agent sums the copies (lib/counters.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kg_counters);
+} kg_counters SEC(".maps");
+
 /* 0: no policy. Written by the agent with one aligned 32-bit store. */
 __u32 active_generation;
-struct kg_counters counters;
 /* bpf_get_file_xattr wants its name as a constant string in read-only
  * data, so the name is fixed when the object is loaded. */
 const volatile char sig_xattr[KG_XATTR_NAME_MAX] = KG_DEFAULT_SIG_XATTR;
+
+/* This CPU's counters. A sleepable program may be preempted by another
+ * on the same CPU, so the adds stay atomic (on a CPU-local line). */
+static __always_inline struct kg_counters *cpu_counters(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&kg_counters, &zero);
+}
+
+#define KG_COUNT(field)                                         \
+	do {                                                    \
+		struct kg_counters *c_ = cpu_counters();        \
+		if (c_)                                         \
+			__sync_fetch_and_add(&c_->field, 1);    \
+	} while (0)
 
 #endif /* KEYGATE_MAPS_BPF_H */

@@ -135,7 +135,7 @@ static long try_anchor(__u32 i, void *ctx)
 		return 0; /* keyring_gone, unless another anchor says more */
 	err = bpf_verify_pkcs7_signature(a->data, a->sig, key);
 	bpf_key_put(key);
-	__sync_fetch_and_add(&counters.verifications, 1);
+	KG_COUNT(verifications);
 	if (!err) {
 		a->anchor = i;
 		a->stamp = stamp;
@@ -180,7 +180,7 @@ static __always_inline void verify_file(struct kg_decision *d, struct file *file
 		d->reason = KG_REASON_CACHE_HIT;
 		d->anchor = cached->anchor;
 		d->stamp = cached->stamp;
-		__sync_fetch_and_add(&counters.cache_hits, 1);
+		KG_COUNT(cache_hits);
 		return;
 	}
 	s = task_scratch();
