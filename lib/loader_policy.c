@@ -136,6 +136,25 @@ static int write_scopes(struct kg_loader *l, const struct kg_scope_set *sc, uint
 	return err;
 }
 
+/* Before a slot is refilled: a decision still reading it (from before the
+ * last flip) sees its generation gone and fails closed rather than mix two
+ * policies (lsm/decision.bpf.h, slot_rewritten). Its config is written
+ * whole, with the new generation, last. */
+static int mark_rewritten(struct keygate_bpf *skel, uint32_t slot)
+{
+	int fd = bpf_map__fd(skel->maps.kg_config);
+	struct kg_policy_config config;
+
+	if (bpf_map_lookup_elem(fd, &slot, &config)) {
+		int err = -errno;
+
+		kg_log_error("reading map kg_config, slot %u, failed: %s", slot, strerror(-err));
+		return err;
+	}
+	config.generation = 0;
+	return update(fd, &slot, &config, "kg_config");
+}
+
 /* Writes the inactive slot, then puts it in force: at once, or (SP given)
  * once the kernel's policy verifier accepted SP for it. */
 static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
@@ -167,7 +186,9 @@ static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 		next = 2;
 	slot = next & 1;
 
-	err = write_scopes(l, scopes, slot);
+	err = mark_rewritten(skel, slot);
+	if (!err)
+		err = write_scopes(l, scopes, slot);
 	if (!err)
 		err = clear_slot(revoked_fd, sizeof(struct kg_revoked_key), slot, "kg_revoked");
 	if (err)

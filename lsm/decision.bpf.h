@@ -51,6 +51,18 @@ static __always_inline void decision_init(struct kg_decision *d, __u32 generatio
 	d->module = NULL;
 }
 
+/*
+ * The agent marks a slot rewritten (generation 0) before it refills it, and
+ * writes the new generation last. A decision still reading the slot then
+ * (one that began before the last flip and outlived the next reload's
+ * start) may have mixed two policies' rules and scopes: it fails closed
+ * (-EPERM, internal_error, -ESTALE).
+ */
+static __always_inline bool slot_rewritten(const struct kg_policy_config *cfg, __u32 generation)
+{
+	return *(const volatile __u32 *)&cfg->generation != generation;
+}
+
 /* The requirement is not met: deny, or log and allow in audit. */
 static __always_inline void fail(struct kg_decision *d, __u32 on_failure, __u32 reason, __s32 error)
 {

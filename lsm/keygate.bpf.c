@@ -159,6 +159,15 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 	cfg = bpf_map_lookup_elem(&kg_config, &d.slot);
 	if (!cfg)
 		return 0;
+	if (slot_rewritten(cfg, generation)) {
+		/* Read just before a flip, and the agent already refills that
+		 * slot: the generation in force now is the one to decide by. */
+		generation = policy_generation();
+		decision_init(&d, generation, op);
+		cfg = bpf_map_lookup_elem(&kg_config, &d.slot);
+		if (!generation || !cfg)
+			return 0;
+	}
 	covered = cfg->ops_covered & (1u << (op & (KG_OP_COUNT - 1)));
 	action = cfg->default_action[op & (KG_OP_COUNT - 1)];
 	if (in_advance && !covered)
@@ -175,6 +184,8 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 	} else {
 		apply_default(&d, cfg);
 	}
+	if (slot_rewritten(cfg, generation))
+		fail(&d, KG_FAIL_DENY, KG_REASON_INTERNAL_ERROR, -KG_ESTALE);
 	/* The path only for humans: the event or the mprotect record. */
 	if (d.log || in_advance) {
 		if (!s)

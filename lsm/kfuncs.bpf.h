@@ -16,6 +16,7 @@
  * up, and the verification then fails with these. */
 #define EKEYEXPIRED 127
 #define EKEYREVOKED 128
+#define KG_ESTALE 116
 
 struct mnt_idmap;
 

@@ -24,7 +24,6 @@
 #define KG_POLICY_MAGIC 0x5943494c4f50474bULL /* "KGPOLICY", little-endian */
 #define KG_POLICY_FORMAT 1
 #define KG_POLICY_NAME_LIMIT 4096 /* longer names do not parse */
-#define KG_ESTALE 116
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
