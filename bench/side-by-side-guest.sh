@@ -94,6 +94,7 @@ workloads() {
 		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
 		return
 	fi
+	sample "$1" open-otherfs "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open
 	# The first use of each file: a verification for keygate and fapolicyd.
 	kg_count_begin
 	sample "$1" first-open "$2" 1 kg-loop open 1 $(files vopen-)
@@ -218,6 +219,8 @@ else
 	kg_log "verifications: no kprobes on the kfuncs ($(tail -n 2 "$T/error_log" | tr '\n' ' '); kallsyms: $(grep -cw -e bpf_get_file_xattr -e bpf_verify_pkcs7_signature /proc/kallsyms)); keygate counters only"
 fi
 
+# A file on a file system no scope is on (the guest's root, not the data image).
+cp "$d/other/u-open" /tmp/u-open || kg_fail "cannot copy u-open to /tmp"
 # Page cache warm for every file, so no configuration pays for disk reads.
 cat "$d"/other/* "$d"/covered/* "$d"/covered/bin/busybox "$d"/covered/src/* >/dev/null 2>&1
 

@@ -230,6 +230,12 @@ static int apply(struct kg_loader *l, const struct kg_compiled_policy *p,
 	}
 	config = p->config;
 	config.generation = next;
+	memset(config.dev_filter, 0, sizeof(config.dev_filter));
+	for (size_t i = 0; i < scopes->n_devs; i++) {
+		uint32_t bit = kg_dev_filter_bit(scopes->devs[i].dev);
+
+		config.dev_filter[bit / 64] |= 1ULL << (bit % 64);
+	}
 	err = update(bpf_map__fd(skel->maps.kg_config), &slot, &config, "kg_config");
 	if (err)
 		return err;

@@ -11,11 +11,15 @@
  *   keygate_guard_bpf or _bpf_kernel (not sleepable, one loaded: the
  *       hook's prototype differs between kernels)  BPF_LINK_DETACH and
  *       BPF_LINK_UPDATE of a keygate link; also arms the guard
- *   keygate_guard_inode_permission (not sleepable)  opening a pinned link
  *   keygate_guard_inode_unlink, _inode_rmdir, _inode_rename (not
  *       sleepable)  unpinning, removing or renaming under KG_PIN_DIR
  *   keygate_guard_ptrace_access_check (not sleepable)  ptrace of the
  *       agent by any task outside it (keygate binaries included)
+ * Opening a pinned link is not refused: it gives a descriptor that
+ * BPF_LINK_GET_FD_BY_ID gives too (bpftool link show needs it), and an LSM
+ * link has no detach or update the kernel would run for it besides what
+ * keygate_guard_bpf refuses. A program on inode_permission would run on
+ * every path component of every lookup on the machine.
  * Unarmed (no agent asked yet) everything is allowed. A failed map lookup
  * allows: the guard map is an array, it cannot be missing.
  */
@@ -207,16 +211,6 @@ int BPF_PROG(keygate_guard_bpf_kernel, int cmd, union bpf_attr *attr, unsigned i
 	     bool kernel, int ret)
 {
 	return guard_bpf(cmd, attr, ret);
-}
-
-SEC("lsm/inode_permission")
-int BPF_PROG(keygate_guard_inode_permission, struct inode *inode, int mask, int ret)
-{
-	if (ret)
-		return earlier_verdict(ret);
-	if (guarded_kind(inode) != KG_GUARDED_LINK || guard_trusts_current(guard_state()))
-		return 0;
-	return guard_deny(KG_OP_GUARD_LINK, inode);
 }
 
 static __always_inline int guard_pin_change(struct inode *dir, struct dentry *dentry, int ret)

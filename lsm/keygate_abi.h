@@ -51,6 +51,8 @@
 #define KG_COMM_LEN 16
 #define KG_MODULE_NAME_LEN 56 /* the kernel's MODULE_NAME_LEN on 64-bit */
 #define KG_POLICY_DIGEST_LEN 32 /* SHA-256 of the compiled policy */
+#define KG_DEV_FILTER_SHIFT 10
+#define KG_DEV_FILTER_BITS (1u << KG_DEV_FILTER_SHIFT) /* kg_policy_config.dev_filter */
 
 #define KG_DEFAULT_SIG_XATTR "user.keygate.sig"
 
@@ -102,8 +104,7 @@ enum kg_op {
 	/* Self-protection (lsm/guard.bpf.h): attempts on keygate's own
 	 * objects by a task that is not keygate. No rule covers them. */
 	KG_OP_GUARD_MAP = 16,    /* bpf_map: an fd of one of keygate's maps */
-	KG_OP_GUARD_LINK = 17,   /* bpf: BPF_LINK_DETACH/UPDATE of a keygate link,
-				  * or inode_permission on its pinned file */
+	KG_OP_GUARD_LINK = 17,   /* bpf: BPF_LINK_DETACH/UPDATE of a keygate link */
 	KG_OP_GUARD_PIN = 18,    /* inode_unlink/rename/rmdir in KG_PIN_DIR */
 	KG_OP_GUARD_PTRACE = 19, /* ptrace_access_check on the agent (ptrace,
 				  * /proc/PID/mem, pidfd_getfd) */
@@ -294,7 +295,18 @@ struct kg_policy_config {
 	 * default action (when it is stricter than every rule, or no rule
 	 * covers the operation). */
 	__u32 buffer_rule[KG_OP_COUNT];
+	/* Bit kg_dev_filter_bit(dev) is set for every superblock with a scope
+	 * (kg_scope_devs): a clear bit decides a file on any other file system
+	 * without a hash lookup. Written by the agent with the slot. */
+	__u64 dev_filter[KG_DEV_FILTER_BITS / 64];
 };
+
+/* Fibonacci hashing of a superblock's s_dev onto the filter's bits. */
+static inline __u32 kg_dev_filter_bit(__u64 dev)
+{
+	return (__u32)((dev * 0x9E3779B97F4A7C15ULL) >> (64 - KG_DEV_FILTER_SHIFT)) &
+	       (KG_DEV_FILTER_BITS - 1);
+}
 
 /* Per-inode verdict cache (inode storage). Valid only while generation
  * equals active_generation and stamp equals kg_stamps[slot *
@@ -413,7 +425,7 @@ struct kg_guarded_inode {
 enum kg_guarded_kind {
 	KG_GUARDED_DIR = 1, /* KG_PIN_DIR and its subdirectories */
 	KG_GUARDED_MAP = 2, /* a pinned map (opening it hits bpf_map) */
-	KG_GUARDED_LINK = 3, /* a pinned link: opening it is refused too */
+	KG_GUARDED_LINK = 3, /* a pinned link */
 };
 
 #define KG_GUARDED_MAX 128
@@ -505,7 +517,8 @@ _Static_assert(sizeof(struct kg_path_key) == 8 + KG_PATH_KEY_BYTES, "kg_path_key
 _Static_assert(sizeof(struct kg_path_value) == 4 * KG_OP_COUNT, "kg_path_value layout");
 _Static_assert(sizeof(struct kg_revoked_key) == 8 + KG_DIGEST_MAX, "kg_revoked_key layout");
 _Static_assert(sizeof(struct kg_policy_config) ==
-		       16 + 3 * 4 * KG_OP_COUNT + KG_POLICY_DIGEST_LEN + 4 * KG_OP_COUNT,
+		       16 + 3 * 4 * KG_OP_COUNT + KG_POLICY_DIGEST_LEN + 4 * KG_OP_COUNT +
+			       KG_DEV_FILTER_BITS / 8,
 	       "kg_policy_config layout");
 _Static_assert(sizeof(struct kg_inode_verdict) == 16, "kg_inode_verdict layout");
 _Static_assert(sizeof(struct kg_scope_dir_key) == 24, "kg_scope_dir_key layout");

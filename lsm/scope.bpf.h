@@ -14,7 +14,8 @@
  * through take no part, so bind mounts, chroot, pivot_root and user
  * namespaces cannot move a file into or out of a scope. A hard link is
  * decided by the directory of the link it was opened through. Files on a
- * superblock without any scope (kg_scope_devs) skip the walk. A file nested
+ * superblock without any scope (kg_config's dev_filter, then kg_scope_devs)
+ * skip the walk. A file nested
  * deeper than KG_SCOPE_DEPTH_MAX directories, or a corrupt rule index,
  * fails before its rule is known and gets the policy's fail_action for the
  * operation (keygate_abi.h). A rename racing with the walk may let it see
@@ -133,9 +134,13 @@ static __always_inline int find_rule(struct file *file, const struct kg_policy_c
 	struct scope_walk w;
 	const __u32 *flags;
 	__u64 dev;
+	__u32 bit;
 
 	*rule = cfg->everything.rule[op & (KG_OP_COUNT - 1)];
 	dev = file->f_inode->i_sb->s_dev;
+	bit = kg_dev_filter_bit(dev);
+	if (!(cfg->dev_filter[(bit / 64) & (KG_DEV_FILTER_BITS / 64 - 1)] & (1ULL << (bit & 63))))
+		return 0; /* no scope on this file system, without a hash lookup */
 	dev_key.slot = slot;
 	dev_key.reserved = 0;
 	dev_key.dev = dev;

@@ -5,8 +5,12 @@
 # once and runs a batch of scenario scripts inside; see tests/vm/README.md.
 #
 #   tests/vm/run-vm.sh [--build DIR] [--kernel 6.12|6.1|unstable] [--strict]
-#                      [--no-build] [--timeout SECONDS] [-v] [SCENARIO.sh ...]
+#                      [--no-build] [--icount] [--timeout SECONDS] [-v]
+#                      [SCENARIO.sh ...]
 #
+# --icount runs the guest on an instruction-counting clock (qemu -icount
+# shift=0: one nanosecond of guest time per instruction executed), so guest
+# timings measure work done, not the host's load; the benchmarks use it.
 # Without scenarios it runs every tests/vm/scenarios/*.sh and
 # packaging/tests/vm/*.sh (except NAME.prep.sh
 # host hooks and *-lib.sh shared code). Prints one line
@@ -20,10 +24,11 @@ kernel=${KEYGATE_VM_KERNEL:-6.12}
 cache=${KEYGATE_VM_CACHE:-/var/cache/keygate/vm}
 strict=0
 do_build=1
+icount=0
 timeout=180 # per scenario, unless it sets its own
 verbose=0
 scenarios=()
-RUNNER=run-vm TIER=vm RUNNER_USAGE=4,13
+RUNNER=run-vm TIER=vm RUNNER_USAGE=4,17
 . "$src/tests/runner-lib.sh"
 
 own_option() {
@@ -32,6 +37,7 @@ own_option() {
 	--kernel) kernel=$2; runner_shift=2 ;;
 	--strict) strict=1 ;;
 	--no-build) do_build=0 ;;
+	--icount) icount=1 ;;
 	-*) runner_shift=0 ;;
 	*) scenarios+=("$1") ;;
 	esac
@@ -180,15 +186,20 @@ mkfs.ext4 -q -F -b 4096 -O verity,ea_inode -L kgdata -d "$work/stage" "$work/dat
 # --- boot ----------------------------------------------------------------------
 console=$work/console.log
 overall=$((${total_limit:-0} + 120))
-echo "vm: booting $KG_KERNEL_VERSION (qemu TCG) for ${#names[@]} scenario(s); console in $console"
+echo "vm: booting $KG_KERNEL_VERSION (qemu TCG$([ "$icount" = 0 ] || echo ', instruction clock')) for ${#names[@]} scenario(s); console in $console"
 # thread=single: with multi-threaded TCG the guest kernel was seen, about once in
 # ten batches, to oops on int3 while patching its own text (BPF trampoline
 # attach/detach racing an exec on the other vCPU); one emulation thread makes
 # cross-modifying code coherent. Measured: 8 enforcement scenarios 2m34s vs 2m10s.
-qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2048 -smp 2 -nographic -no-reboot -nic none
+# --icount: one vCPU, as two would share the instruction clock (and qemu
+# 7.2 was seen to oops the guest running two under -icount).
+cpus=2
+[ "$icount" = 0 ] || cpus=1
+qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2048 -smp "$cpus" -nographic -no-reboot -nic none
 	-kernel "$KG_VMLINUZ" -initrd "$work/initrd.gz"
 	-append "console=ttyS0 panic=-1 quiet loglevel=4"
 	-drive "file=$work/data.img,if=virtio,format=raw")
+[ "$icount" = 0 ] || qemu+=(-icount shift=0,sleep=off)
 start=$(date +%s)
 set +e
 if [ "$verbose" = 1 ]; then

@@ -4,7 +4,7 @@
  * each with raw bpf(2)/ptrace(2) calls so the errno is the kernel's:
  *   kg-tamper map-write PATH     open a pinned map, write zeroes at key 0
  *   kg-tamper map-write-id ID    the same through the map's id
- *   kg-tamper link-open PATH     open a pinned link
+ *   kg-tamper link-open PATH     open a pinned link, BPF_LINK_DETACH through it
  *   kg-tamper link-detach ID     BPF_LINK_DETACH through the link's id
  *   kg-tamper ptrace PID         PTRACE_SEIZE (then detach)
  * Prints result=ok or result=errno:NAME for the first step that failed.
@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "map-write-id") == 0)
 		return kg_result(with_fd(bpf_map_get_fd_by_id(n), map_write));
 	if (strcmp(cmd, "link-open") == 0)
-		return kg_result(with_fd(bpf_obj_get(argv[2]), NULL));
+		return kg_result(with_fd(bpf_obj_get(argv[2]), link_detach));
 	if (strcmp(cmd, "link-detach") == 0)
 		return kg_result(with_fd(bpf_link_get_fd_by_id(n), link_detach));
 	if (strcmp(cmd, "ptrace") == 0)

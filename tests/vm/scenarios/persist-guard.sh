@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 # persist-guard: self-protection. A root process without keygate's binary
-# writes keygate's maps (by pin and by id), opens or detaches its links,
+# writes keygate's maps (by pin and by id), detaches its links,
 # unpins or renames its objects, ptraces the agent: each gets EPERM and a
 # self-protection event. Controls first: the same attacks on objects
 # keygate does not guard succeed. A kernel-issued bpf(2) command (a syscall
@@ -68,7 +68,7 @@ for id in $ids; do
 done
 kg_log "every map of keygate_bprm_check_security ($ids): EPERM"
 
-# Links: opening a pinned one, detaching one by id.
+# Links: detaching one through its pin or by id.
 expect_guarded guard_link errno:EPERM kg-tamper link-open "$pins/links/keygate_bprm_check_security"
 link_id=$(bpftool link show | sed -n 's/^\([0-9]*\): tracing .*/\1/p' | head -n1)
 [ -n "$link_id" ] || { bpftool link show; kg_fail "no LSM link listed"; }
