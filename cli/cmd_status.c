@@ -169,6 +169,9 @@ static void print_human(const struct kg_status *st, const struct kg_kmem *mem)
 		printf("verifications:    %llu signature checks, %llu cached verdicts used\n",
 		       (unsigned long long)st->counters.verifications,
 		       (unsigned long long)st->counters.cache_hits);
+		printf("scope walks:      %llu results kept, %llu used\n",
+		       (unsigned long long)st->counters.scope_kept,
+		       (unsigned long long)st->counters.scope_hits);
 		printf("events lost:      %llu in total, %llu not yet reported by an agent\n",
 		       (unsigned long long)st->counters.events_dropped,
 		       (unsigned long long)st->lost_while_away);
@@ -222,6 +225,8 @@ static void print_json(const struct kg_status *st, const struct kg_kmem *mem)
 		json_object_end(&w);
 		json_kv_uint(&w, "verifications", st->counters.verifications);
 		json_kv_uint(&w, "cache_hits", st->counters.cache_hits);
+		json_kv_uint(&w, "scope_results_kept", st->counters.scope_kept);
+		json_kv_uint(&w, "scope_results_used", st->counters.scope_hits);
 		json_kv_uint(&w, "events_lost", st->counters.events_dropped);
 		json_kv_uint(&w, "events_lost_unreported", st->lost_while_away);
 	}

@@ -39,6 +39,8 @@ int kg_counters_read(int fd, struct kg_counters *out)
 		out->events_dropped += c->events_dropped;
 		out->cache_hits += c->cache_hits;
 		out->verifications += c->verifications;
+		out->scope_hits += c->scope_hits;
+		out->scope_kept += c->scope_kept;
 	}
 out:
 	free(values);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -141,6 +143,25 @@ static int choose_hook_variants(struct keygate_bpf *skel)
 	return 0;
 }
 
+/*
+ * Scope walk results (lsm/scope.bpf.h) may be kept once the
+ * programs counting directory moves run and every d_move() or d_exchange()
+ * that began before them has ended: those run with a spin lock held, so
+ * after one RCU grace period (membarrier's global command) none is left.
+ * Without it, decisions walk every time; nothing else changes.
+ */
+static void enable_dir_cache(struct keygate_bpf *skel)
+{
+	if (!skel->links.keygate_dir_moved || !skel->links.keygate_dir_exchanged)
+		return;
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)) {
+		kg_log_warning("membarrier(MEMBARRIER_CMD_GLOBAL) failed (%s): every decision "
+			       "walks up its file's directories", strerror(errno));
+		return;
+	}
+	__atomic_store_n(&skel->bss->keep_scopes, 1, __ATOMIC_SEQ_CST);
+}
+
 int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adoption *ad)
 {
 	struct kg_policy_config adopted = { 0 };
@@ -198,6 +219,7 @@ int kg_loader_open(struct kg_loader **out, const char *sig_xattr, struct kg_adop
 	if (err)
 		goto fail;
 	l->attached = loader_count_attached(l->skel);
+	enable_dir_cache(l->skel);
 
 	if (ad->adopted) {
 		struct kg_counters counters;

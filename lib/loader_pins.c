@@ -288,9 +288,12 @@ int kg_loader_status(struct kg_status *out)
 	fd = kg_pin_get(KG_PIN_DIR, KG_PIN_MAPS, "bss");
 	if (fd < 0)
 		return fd;
-	if (bpf_obj_get_info_by_fd(fd, &info, &info_len) || info.value_size != sizeof(bss) ||
-	    bpf_map_lookup_elem(fd, &zero, &bss)) {
-		err = errno ? -errno : -EPROTO;
+	err = bpf_obj_get_info_by_fd(fd, &info, &info_len) ? -errno : 0;
+	if (!err && info.value_size != sizeof(bss))
+		err = -EPROTO; /* same layout hash, so a build mismatch */
+	if (!err && bpf_map_lookup_elem(fd, &zero, &bss))
+		err = -errno;
+	if (err) {
 		close(fd);
 		return err;
 	}

@@ -176,7 +176,7 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 		return 0;
 
 	if (covered) {
-		err = find_rule(file, cfg, d.slot, op, &d.rule);
+		err = find_rule(file, cfg, generation, op, &d.rule);
 		if (err)
 			fail_unresolved(&d, cfg, err);
 		else

@@ -308,6 +308,29 @@ static inline __u32 kg_dev_filter_bit(__u64 dev)
 	       (KG_DEV_FILTER_BITS - 1);
 }
 
+/*
+ * A file's scope resolution (inode storage kg_scope_kept): the first scope
+ * directory at or above the directory the file was decided in, as
+ * find_rule's walk found it, on a file system backed by a device. Created
+ * whole and never written after (a stale one is deleted and created anew),
+ * so a reader sees one walk's result. Valid while generation is the one in
+ * force, epoch equals dir_moves (bumped after every move of a directory on
+ * such a file system: keygate_dir_moved, keygate_dir_exchanged), the file
+ * has one link, and its dentry's parent is still that directory (the same
+ * dentry, inode number and inode generation).
+ */
+struct kg_scope_result {
+	__u64 epoch;
+	__u64 parent;     /* the directory's dentry, as an address */
+	__u64 parent_ino;
+	__u32 parent_gen;
+	__u32 generation;
+	__u16 found;      /* 1: rule[] is that scope's; 0: no scope above */
+	__u16 dev_flags;  /* the file system's KG_DEV_HAS_* in that policy */
+	__u32 reserved;
+	__u32 rule[KG_OP_COUNT];
+};
+
 /* Per-inode verdict cache (inode storage). Valid only while generation
  * equals active_generation and stamp equals kg_stamps[slot *
  * KG_MAX_ANCHORS + anchor] (the agent bumps that when the anchor's keyring
@@ -359,6 +382,8 @@ struct kg_counters {
 	__u64 events_dropped; /* ring buffer full */
 	__u64 cache_hits;
 	__u64 verifications;
+	__u64 scope_hits;     /* a kept scope result decided (kg_scope_kept) */
+	__u64 scope_kept;     /* a walk's result kept for its file */
 };
 
 /*
@@ -521,6 +546,7 @@ _Static_assert(sizeof(struct kg_policy_config) ==
 			       KG_DEV_FILTER_BITS / 8,
 	       "kg_policy_config layout");
 _Static_assert(sizeof(struct kg_inode_verdict) == 16, "kg_inode_verdict layout");
+_Static_assert(sizeof(struct kg_scope_result) == 40 + 4 * KG_OP_COUNT, "kg_scope_result layout");
 _Static_assert(sizeof(struct kg_scope_dir_key) == 24, "kg_scope_dir_key layout");
 _Static_assert(sizeof(struct kg_scope_file_key) == 32, "kg_scope_file_key layout");
 _Static_assert(sizeof(struct kg_scope_file_value) == 4 * KG_OP_COUNT + KG_FILE_NAME_BYTES,
@@ -539,7 +565,7 @@ _Static_assert(KG_OFFSETOF(struct kg_agent_state, layout) == 8, "kg_agent_state 
 _Static_assert(sizeof(struct kg_guard) == 56, "kg_guard layout");
 _Static_assert(sizeof(struct kg_guarded_inode) == 16, "kg_guarded_inode layout");
 _Static_assert(sizeof(struct kg_event) == 728, "kg_event layout");
-_Static_assert(sizeof(struct kg_counters) == 6 * 8, "kg_counters layout");
+_Static_assert(sizeof(struct kg_counters) == 8 * 8, "kg_counters layout");
 _Static_assert(sizeof(struct kg_policy_stage) == KG_POLICY_STAGE_BYTES, "kg_policy_stage layout");
 _Static_assert(KG_OFFSETOF(struct kg_policy_stage, sig) == 72, "kg_policy_stage header");
 _Static_assert(sizeof(struct kg_policy_gate) == 112, "kg_policy_gate layout");

@@ -132,6 +132,13 @@ struct {
 } kg_mprotect SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kg_scope_result);
+} kg_scope_kept SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
@@ -156,6 +163,12 @@ struct {
 
 /* 0: no policy. Written by the agent with one aligned 32-bit store. */
 __u32 active_generation;
+/* 1 once the programs counting dir_moves run and every move that began
+ * before them has ended: the agent sets it (kg_loader_open). Next to
+ * active_generation, so .bss has no tail padding the skeleton would add. */
+__u32 keep_scopes;
+/* Moves of directories on device-backed file systems so far (scope.bpf.h). */
+__u64 dir_moves;
 /* bpf_get_file_xattr wants its name as a constant string in read-only
  * data, so the name is fixed when the object is loaded. */
 const volatile char sig_xattr[KG_XATTR_NAME_MAX] = KG_DEFAULT_SIG_XATTR;

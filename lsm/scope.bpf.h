@@ -20,6 +20,16 @@
  * fails before its rule is known and gets the policy's fail_action for the
  * operation (keygate_abi.h). A rename racing with the walk may let it see
  * the directory's old or new parent, as it would a path lookup.
+ *
+ * The walk's result is kept for the file (kg_scope_kept) on file systems
+ * backed by a device, where a directory changes place only by a rename in
+ * this kernel (not by a server's, as on NFS or FUSE): the file's next
+ * decision needs no walk. Any move of a directory on such a file system
+ * (d_move, d_exchange, traced after they return) makes every kept result
+ * stale; a file moved to another directory, or with more than one link,
+ * does not use its own; renames of other files change nothing. Until a
+ * directory move returns, a decision may still use the result from
+ * before, as a walk racing with the move would see the old parent.
  */
 #ifndef KEYGATE_SCOPE_BPF_H
 #define KEYGATE_SCOPE_BPF_H
@@ -121,36 +131,147 @@ static __always_inline bool file_scope(struct dentry *dentry, __u32 slot, __u64 
 	return true;
 }
 
+#define KG_FS_REQUIRES_DEV 1 /* file_system_type.fs_flags */
+#define KG_S_IFMT 0170000
+#define KG_S_IFDIR 0040000
+
+static __always_inline bool device_backed(const struct super_block *sb)
+{
+	return sb->s_type->fs_flags & KG_FS_REQUIRES_DEV;
+}
+
+static __always_inline void count_dir_move(const struct dentry *dentry)
+{
+	const struct inode *inode = dentry ? dentry->d_inode : NULL;
+
+	if (inode && (inode->i_mode & KG_S_IFMT) == KG_S_IFDIR && device_backed(inode->i_sb))
+		__sync_fetch_and_add(&dir_moves, 1);
+}
+
+SEC("fexit/d_move")
+int BPF_PROG(keygate_dir_moved, struct dentry *dentry, struct dentry *target)
+{
+	count_dir_move(dentry);
+	return 0;
+}
+
+SEC("fexit/d_exchange")
+int BPF_PROG(keygate_dir_exchanged, struct dentry *dentry1, struct dentry *dentry2)
+{
+	count_dir_move(dentry1);
+	count_dir_move(dentry2);
+	return 0;
+}
+
+/* Where a file's kept scope result must have been decided from. */
+struct scope_origin {
+	__u64 parent;
+	__u64 parent_ino;
+	__u32 parent_gen;
+};
+
+/* The file's kept result, when it still holds. */
+static __always_inline const struct kg_scope_result *
+scope_kept(struct inode *inode, const struct scope_origin *o, __u32 generation)
+{
+	const struct kg_scope_result *r;
+
+	r = bpf_inode_storage_get(&kg_scope_kept, inode, 0, 0);
+	if (!r || r->generation != generation || r->epoch != READ_ONCE(dir_moves) ||
+	    r->parent != o->parent || r->parent_ino != o->parent_ino ||
+	    r->parent_gen != o->parent_gen || inode->i_nlink != 1)
+		return NULL;
+	return r;
+}
+
+/* Keeps a walk's result for the file, unless a directory moved (or the
+ * slot was refilled) while it walked: epoch is dir_moves read before the
+ * walk. The atomic read orders the walk's loads before it. */
+static __always_inline void scope_keep(struct inode *inode, const struct scope_origin *o,
+				       const struct kg_policy_config *cfg, __u32 generation,
+				       __u64 epoch, __u32 dev_flags,
+				       const struct kg_path_value *value)
+{
+	struct kg_scope_result r = {};
+
+	if (__sync_fetch_and_add(&dir_moves, 0) != epoch || slot_rewritten(cfg, generation) ||
+	    inode->i_nlink != 1)
+		return;
+	r.epoch = epoch;
+	r.parent = o->parent;
+	r.parent_ino = o->parent_ino;
+	r.parent_gen = o->parent_gen;
+	r.generation = generation;
+	r.dev_flags = dev_flags;
+	if (value) {
+		r.found = 1;
+		__builtin_memcpy(r.rule, value->rule, sizeof(r.rule));
+	}
+	bpf_inode_storage_delete(&kg_scope_kept, inode);
+	if (bpf_inode_storage_get(&kg_scope_kept, inode, &r, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		KG_COUNT(scope_kept);
+}
+
 /*
  * The rule deciding `op` for the file (KG_RULE_NONE: the default), from
  * its identity and its ancestors' (see "How a scope is matched"). Returns
  * 0, or -ELOOP when the file is nested deeper than KG_SCOPE_DEPTH_MAX.
  */
 static __always_inline int find_rule(struct file *file, const struct kg_policy_config *cfg,
-				     __u32 slot, __u32 op, __u32 *rule)
+				     __u32 generation, __u32 op, __u32 *rule)
 {
 	struct dentry *dentry = file->f_path.dentry;
+	struct inode *inode = file->f_inode;
+	const struct kg_scope_result *kept;
+	const struct kg_path_value *value;
 	struct kg_scope_dev_key dev_key;
+	struct scope_origin origin;
+	__u32 slot = generation & 1;
 	struct scope_walk w;
 	const __u32 *flags;
-	__u64 dev;
+	__u64 dev, epoch = 0;
+	bool keep = false;
 	__u32 bit;
 
 	*rule = cfg->everything.rule[op & (KG_OP_COUNT - 1)];
-	dev = file->f_inode->i_sb->s_dev;
+	dev = inode->i_sb->s_dev;
 	bit = kg_dev_filter_bit(dev);
 	if (!(cfg->dev_filter[(bit / 64) & (KG_DEV_FILTER_BITS / 64 - 1)] & (1ULL << (bit & 63))))
 		return 0; /* no scope on this file system, without a hash lookup */
+	/* A file system's root has no directory to be decided from. */
+	if (READ_ONCE(keep_scopes) && device_backed(inode->i_sb) && dentry->d_parent != dentry) {
+		origin.parent = (__u64)dentry->d_parent;
+		origin.parent_ino = dentry->d_parent->d_inode->i_ino;
+		origin.parent_gen = dentry->d_parent->d_inode->i_generation;
+		kept = scope_kept(inode, &origin, generation);
+		if (kept) {
+			KG_COUNT(scope_hits);
+			if ((kept->dev_flags & KG_DEV_HAS_FILES) &&
+			    file_scope(dentry, slot, dev, op, rule))
+				return 0;
+			if (kept->found)
+				*rule = kept->rule[op & (KG_OP_COUNT - 1)];
+			return 0;
+		}
+		epoch = READ_ONCE(dir_moves);
+		keep = true;
+	}
 	dev_key.slot = slot;
 	dev_key.reserved = 0;
 	dev_key.dev = dev;
 	flags = bpf_map_lookup_elem(&kg_scope_devs, &dev_key);
-	if (!flags)
-		return 0; /* no scope on this file system */
+	if (!flags) { /* no scope on this file system */
+		if (keep)
+			scope_keep(inode, &origin, cfg, generation, epoch, 0, NULL);
+		return 0;
+	}
 	if ((*flags & KG_DEV_HAS_FILES) && file_scope(dentry, slot, dev, op, rule))
 		return 0;
-	if (!(*flags & KG_DEV_HAS_DIRS))
+	if (!(*flags & KG_DEV_HAS_DIRS)) {
+		if (keep)
+			scope_keep(inode, &origin, cfg, generation, epoch, *flags, NULL);
 		return 0;
+	}
 	w.dentry = (__u64)dentry;
 	w.key.slot = slot;
 	w.key.reserved = 0;
@@ -158,9 +279,16 @@ static __always_inline int find_rule(struct file *file, const struct kg_policy_c
 	w.op = op;
 	w.found = 0;
 	bpf_loop(KG_SCOPE_DEPTH_MAX, walk_up, &w, 0);
+	if (!w.found)
+		return -ELOOP;
 	if (w.found == 1)
 		*rule = w.rule;
-	return w.found ? 0 : -ELOOP;
+	if (keep) {
+		value = w.found == 1 ? bpf_map_lookup_elem(&kg_scope_dirs, &w.key) : NULL;
+		if (w.found == 2 || value)
+			scope_keep(inode, &origin, cfg, generation, epoch, *flags, value);
+	}
+	return 0;
 }
 
 #endif /* KEYGATE_SCOPE_BPF_H */

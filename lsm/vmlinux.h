@@ -69,9 +69,14 @@ struct bpf_key {
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
+struct file_system_type {
+	int fs_flags;
+};
+
 struct super_block {
 	dev_t s_dev;
 	unsigned long s_magic;
+	struct file_system_type *s_type;
 };
 
 typedef struct {
@@ -89,6 +94,7 @@ struct inode {
 	unsigned int i_nlink;
 	struct super_block *i_sb;
 	unsigned long i_ino;
+	__u32 i_generation;
 };
 
 struct qstr {

@@ -19,7 +19,12 @@ ids=$(kg_keygate_prog_ids)
 progs=$(echo "$ids" | grep -c .)
 [ "$progs" -gt 0 ] || { bpftool prog show; kg_fail "agent enforcing but no keygate_ programs loaded"; }
 lsm_progs=$(bpftool prog show | grep -c '^[0-9]*: lsm  name keygate_')
-[ "$lsm_progs" = "$progs" ] || kg_fail "$progs keygate programs loaded, but only $lsm_progs are LSM programs"
+# Besides the LSM programs, two fexit programs count directory moves (for
+# the per-directory scope results, lsm/scope.bpf.h).
+trace_progs=$(bpftool prog show | grep -c '^[0-9]*: tracing  name keygate_dir_')
+[ "$trace_progs" = 2 ] || { bpftool prog show; kg_fail "$trace_progs directory-move programs loaded, not 2"; }
+[ "$((lsm_progs + trace_progs))" = "$progs" ] ||
+	kg_fail "$progs keygate programs loaded: $lsm_progs LSM programs and $trace_progs directory-move programs"
 # Every keygate program is attached through a link, but for decision
 # programs the policy in force does not need, which keygate status does not
 # list either.
@@ -43,12 +48,12 @@ done
 reported=$(sed -n 's/.*keygate: enforcing.* \([0-9][0-9]*\) programs attached.*/\1/p' "$KG_AGENT_LOG")
 [ "$reported" = "$attached" ] || kg_fail "agent reports '${reported:-no count}' programs attached, bpftool sees $attached links"
 [ "$(echo "$hooks" | wc -w)" = "$attached" ] || kg_fail "keygate status lists $(echo "$hooks" | wc -w) hooks, bpftool sees $attached links"
-kg_log "agent attached $attached of $progs keygate LSM programs, each with a link:"
+kg_log "agent attached $attached of $progs keygate programs, each with a link:"
 bpftool prog show | grep ' name keygate_' | sed 's/^/kg:   /'
 
 kg_stop_agent
 [ "$KG_AGENT_STATUS" = 0 ] || { cat "$KG_AGENT_LOG"; kg_fail "agent exited with status $KG_AGENT_STATUS on SIGTERM"; }
 left=$(kg_keygate_prog_ids | grep -c .)
 [ "$left" = 0 ] || { bpftool prog show; kg_fail "$left keygate programs still loaded after the agent exited"; }
-bpftool link show | grep -q 'attach_type lsm_mac' && { bpftool link show; kg_fail "LSM links left after the agent exited"; }
+bpftool link show | grep -qE 'attach_type (lsm_mac|trace_fexit)' && { bpftool link show; kg_fail "keygate links left after the agent exited"; }
 kg_log "agent exit detached everything (no keygate_ programs or LSM links left)"
