@@ -239,25 +239,6 @@ bool kg_pin_agent_alive(const struct kg_agent_state *s)
 	return start == s->start_time;
 }
 
-int kg_pin_count(const char *dir, const char *kind)
-{
-	char path[512];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	if (join(path, sizeof(path), dir, NULL, kind))
-		return -ENAMETOOLONG;
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_type != DT_DIR)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static int compare_names(const void *a, const void *b)
 {
 	return strcmp(a, b);
@@ -275,12 +256,22 @@ int kg_pin_names(const char *dir, const char *kind, char (*names)[KG_PIN_NAME_MA
 	d = opendir(path);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d)) && n < max)
-		if (de->d_type != DT_DIR)
-			snprintf(names[n++], KG_PIN_NAME_MAX, "%.*s", KG_PIN_NAME_MAX - 1, de->d_name);
+	while ((de = readdir(d)) && (!names || n < max)) {
+		if (de->d_type == DT_DIR)
+			continue;
+		if (names)
+			snprintf(names[n], KG_PIN_NAME_MAX, "%.*s", KG_PIN_NAME_MAX - 1, de->d_name);
+		n++;
+	}
 	closedir(d);
-	qsort(names, n, KG_PIN_NAME_MAX, compare_names);
+	if (names)
+		qsort(names, n, KG_PIN_NAME_MAX, compare_names);
 	return n;
+}
+
+int kg_pin_count(const char *dir, const char *kind)
+{
+	return kg_pin_names(dir, kind, NULL, 0);
 }
 
 /* The ids of the programs behind the links pinned in dir/links. */

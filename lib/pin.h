@@ -40,7 +40,7 @@ int kg_pin_count(const char *dir, const char *kind);
 #define KG_PIN_NAMES_MAX 64
 #define KG_PIN_NAME_MAX 64
 /* Names of the objects pinned in DIR/KIND, sorted, at most max; their
- * number or -errno. */
+ * number or -errno. With names NULL, only counts them (all of them). */
 int kg_pin_names(const char *dir, const char *kind, char (*names)[KG_PIN_NAME_MAX], int max);
 /* The agent record of the pinned state; *fd (if not NULL) keeps the map. */
 int kg_pin_state_read(const char *dir, struct kg_agent_state *out, int *fd);

@@ -85,6 +85,7 @@
  *   ring buffer full                         decision unchanged;
  *                                            kg_counters.events_dropped++
  *   verdict cache full                       decision unchanged; re-verified
+ *   kept scope result cannot be stored       decision unchanged; walked again
  *   no policy (active_generation 0)          everything allowed
  *   self-protection: not keygate's binary    -EPERM (self_protection)
  */

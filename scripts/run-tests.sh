@@ -18,11 +18,16 @@ total_pass=0 total_fail=0
 
 step() { echo; echo "=== $* ==="; }
 
+# A VM tier that did not run is a failure, counted before the summary so
+# the summary stays the last line.
 finish() {
+	if [ "${vm_ran:-0}" != 1 ]; then
+		echo "run-tests: the VM tier did not run" >&2
+		total_fail=$((total_fail + 1))
+	fi
 	echo
 	echo "$total_pass passed, $total_fail failed"
-	[ "$total_fail" -eq 0 ] && [ "${vm_ran:-0}" = 1 ] && exit 0
-	[ "${vm_ran:-0}" = 1 ] || echo "run-tests: the VM tier did not run" >&2
+	[ "$total_fail" -eq 0 ] && exit 0
 	exit 1
 }
 

@@ -28,17 +28,21 @@ kept_used() {
 	keygate -j status | sed -n 's/.*"scope_results_kept":\([0-9]*\),"scope_results_used":\([0-9]*\).*/\1 \2/p'
 }
 [ -n "$(kept_used)" ] || { keygate -j status; kg_fail "keygate status has no scope_results_kept/used"; }
+# exec_uses_kept WHEN FILE: FILE runs, deciding by its kept result (no
+# walk kept anew, one more result used).
+exec_uses_kept() {
+	set -- "$1" "$2" $(kept_used)
+	kge_expect ok kg-exec "$2"
+	set -- "$@" $(kept_used)
+	[ "$5" = "$3" ] && [ "$6" -gt "$4" ] ||
+		kg_fail "$1, the exec kept $(($5 - $3)) and used $(($6 - $4)) results; expected 0 and at least 1"
+	kg_log "$1: the kept result of $2 used"
+}
 kge_expect ok kg-exec "$D/covered/signed"
 
 # Outside the scope: the first exec keeps the result, the second uses it.
 kge_expect ok kg-exec "$out/a/b/prog"
-set -- $(kept_used)
-kept=$1 used=$2
-kge_expect ok kg-exec "$out/a/b/prog"
-set -- $(kept_used)
-[ "$1" = "$kept" ] && [ "$2" -gt "$used" ] ||
-	kg_fail "a second exec of the same file kept $(($1 - kept)) and used $(($2 - used)) results; expected 0 and at least 1"
-kg_log "second exec of outside/u/a/b/prog: its kept result used"
+exec_uses_kept "a second exec of the same file" "$out/a/b/prog"
 
 # Renames of other files, in the same file system and on tmpfs, leave it in use.
 mkdir -p /tmp/dc
@@ -50,13 +54,7 @@ while [ $i -lt 20 ]; do
 		kg_fail "rename of a file in outside/u/c"
 	i=$((i + 1))
 done
-set -- $(kept_used)
-kept=$1 used=$2
-kge_expect ok kg-exec "$out/a/b/prog"
-set -- $(kept_used)
-[ "$1" = "$kept" ] && [ "$2" -gt "$used" ] ||
-	kg_fail "after 40 file renames the exec kept $(($1 - kept)) and used $(($2 - used)) results; expected 0 and at least 1"
-kg_log "40 file renames: the kept result stays in use"
+exec_uses_kept "after 40 file renames" "$out/a/b/prog"
 
 # The attack: the directory moved into the scope.
 kg_expect_ok kg-as $U mv "$out/a" "$drop/a"

@@ -22,21 +22,12 @@ mkdir -p "$KG_STAGE/probe"
 printf 'not a program\n' >"$KG_STAGE/probe/probe"
 chmod 755 "$KG_STAGE/probe/probe"
 
-head() {
-	cat <<YAML
-keygate: 1
-policy: {name: perf-attach-$1, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [$KG_GUEST_DATA/keys/org.pem]}
-rules:
-YAML
-}
 {
-	head exec-only
+	kg_prep_policy_head perf-attach-exec-only enforce
 	kg_prep_signed_rule exec-signed exec "$KG_GUEST_DATA/covered/"
 } >"$KG_STAGE/exec-only.yaml"
 {
-	head open
+	kg_prep_policy_head perf-attach-open enforce
 	kg_prep_signed_rule exec-signed exec "$KG_GUEST_DATA/covered/"
 	kg_prep_signed_rule open-signed open_read "$KG_GUEST_DATA/covered/"
 	cat <<YAML

@@ -13,14 +13,9 @@ kg_prep_copy "$(kg_prep_helper kg-true)" bin/unsigned
 kg_prep_copy "$(kg_prep_helper kg-true)" payload
 kg_prep_sign bin/signed org
 
+# head NAME: the policy up to and with the bin/ rule.
 head() {
-	cat <<YAML
-keygate: 1
-policy: {name: perf-scale-$1, version: 1, mode: enforce, default: allow}
-anchors:
-  - {name: org, certificates: [$KG_GUEST_DATA/keys/org.pem]}
-rules:
-YAML
+	kg_prep_policy_head "perf-scale-$1" enforce
 	kg_prep_signed_rule bin exec "$KG_GUEST_DATA/bin/"
 }
 head small >"$KG_STAGE/small.yaml"
