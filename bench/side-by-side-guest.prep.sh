@@ -9,6 +9,12 @@
 #             workloads)
 #   fapolicyd/  Debian's fapolicyd with its libraries and configuration,
 #             copied into the guest's root by the guest script
+#   ipe/      IPE policies signed with key org: bench.p7s (execution only
+#             from the initramfs or of files with an fs-verity builtin
+#             signature) and allow.p7s (everything allowed)
+#   uefi-db.der  key org's certificate: run-vm.sh boots OVMF with it in the
+#             UEFI db, which the kernel loads into its .platform keyring,
+#             where IPE takes policy signatures from
 # KG_BENCH_FAPOLICYD_ROOT: the extracted fapolicyd package (side-by-side.sh).
 . "$KG_SRC/tests/vm/fixtures/enforce-prep.sh"
 . "$KG_SRC/bench/bench-fixture.sh"
@@ -83,6 +89,21 @@ FIRST_FILES=$FIRST_FILES
 CONF
 
 bench_fixture_policies side-by-side
+
+# IPE, built into Debian's kernel: a policy stays loaded once active, so
+# allow.p7s is active in every configuration but IPE's (the same version:
+# IPE refuses to activate an older one).
+cp "$KG_STAGE/keys/org.der" "$KG_STAGE/uefi-db.der"
+mkdir -p "$KG_STAGE/ipe"
+printf '%s\n' 'policy_name=kgbench policy_version=0.0.1' 'DEFAULT action=ALLOW' \
+	'DEFAULT op=EXECUTE action=DENY' 'op=EXECUTE boot_verified=TRUE action=ALLOW' \
+	'op=EXECUTE fsverity_signature=TRUE action=ALLOW' >"$KG_STAGE/ipe/bench.pol"
+printf '%s\n' 'policy_name=kgallow policy_version=0.0.1' 'DEFAULT action=ALLOW' >"$KG_STAGE/ipe/allow.pol"
+for p in bench allow; do
+	openssl smime -sign -in "$KG_STAGE/ipe/$p.pol" -signer "$KG_STAGE/keys/org.pem" \
+		-inkey "$KG_PREP_KEYS/org.key" -noattr -nodetach -nosmimecap -binary -outform der \
+		-out "$KG_STAGE/ipe/$p.p7s" || kg_prep_die "openssl smime -sign of the IPE policy $p failed"
+done
 
 # fapolicyd: the package's daemon and its libraries (ldd against the
 # extracted tree, which has liblmdb and libmagic), a configuration with the

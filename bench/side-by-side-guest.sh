@@ -6,6 +6,16 @@
 #   base               no enforcement
 #   keygate            keygate run, rules for exec and open_read on covered/
 #   keygate-exec-only  keygate run, rules for exec only (open-uncovered only)
+#   empty-sleepable    kg-empty-lsm -s on keygate's two hooks for this policy
+#                      (file_open, bprm_check_security): programs that only
+#                      return 0, the floor of any decision (open and exec rows)
+#   empty              the same, not sleepable
+#   ipe                IPE, built into Debian's kernel: execution only from the
+#                      initramfs or of files with an fs-verity builtin
+#                      signature (every covered file has one); the other
+#                      configurations run with an allow-all IPE policy active
+#                      (none can be unloaded once active); no exec-uncovered
+#                      row (IPE has no scopes)
 #   fapolicyd          Debian's fapolicyd, file trust with sha256 integrity
 #   base2              no enforcement again (A/A: the resolution reached)
 # Prints lines
@@ -23,7 +33,24 @@ T=/sys/kernel/tracing
 KG_START_TIMEOUT=300
 
 kg_keygate_has run || kg_fail "keygate run is not implemented in this build"
-kg_enable_verity_list
+IPE=/sys/kernel/security/ipe
+[ -d "$IPE" ] || kg_fail "no IPE in this kernel ($(cat /sys/kernel/security/lsm))"
+grep -q 'keygate test key org' /proc/keys ||
+	kg_fail "key org is not in the .platform keyring: was the guest booted with OVMF and its UEFI db?"
+# fs-verity with builtin signatures (IPE's fsverity_signature) where a file
+# has one, checked against key org in the .fs-verity keyring.
+keyctl padd asymmetric '' %keyring:.fs-verity <"$d/keys/org.der" >/dev/null ||
+	kg_fail "cannot add key org to the .fs-verity keyring"
+while read -r _f; do
+	[ -n "$_f" ] || continue
+	_sig=
+	[ -f "$d/$_f.sig" ] && _sig=$d/$_f.sig
+	_r=$(kg-verity enable "$d/$_f" $_sig)
+	[ "$_r" = "result=ok" ] || kg_fail "fs-verity enable $_f ${_sig:+with its builtin signature}: $_r"
+done <"$d/verity.list"
+for _p in allow bench; do
+	cat "$d/ipe/$_p.p7s" >"$IPE/new_policy" || kg_fail "IPE refused policy $_p"
+done
 
 # once ROUND WORKLOAD CONFIG CMD...: one run of a kg-loop command.
 once() {
@@ -92,6 +119,23 @@ workloads() {
 	[ "$2" = fapolicyd ] && _n=$((OPEN_N / 50))
 	if [ "$2" = keygate-exec-only ]; then
 		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+		return
+	fi
+	if [ "$2" = ipe ]; then
+		sample "$1" open-otherfs "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open
+		sample "$1" first-exec "$2" 1 kg-loop exec 1 $(files vexec-)
+		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+		sample "$1" open-cached "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
+		sample "$1" exec-cached "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
+		sample "$1" macro-script "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
+		sample "$1" parallel-build "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/build.sh"
+		return
+	fi
+	if [ "${2#empty}" != "$2" ]; then
+		sample "$1" open-otherfs "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open
+		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
+		sample "$1" open-cached "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
+		sample "$1" exec-cached "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
 		return
 	fi
 	sample "$1" open-otherfs "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open
@@ -204,6 +248,27 @@ fa_start() {
 	kg_expect_errno EPERM cat "$d/covered/c-open.sig" >/dev/null
 }
 
+# empty_start [-s]: kg-empty-lsm on the hooks keygate attaches for policy.yaml.
+empty_start() {
+	kg-empty-lsm "$@" file_open bprm_check_security >"$KG_OUT/empty.out" 2>&1 &
+	EMPTY_PID=$!
+	if ! kg_wait_for_line "$KG_OUT/empty.out" '^attached 2$' 120; then
+		cat "$KG_OUT/empty.out"
+		kg_fail "kg-empty-lsm $* did not attach"
+	fi
+}
+
+empty_stop() {
+	kill -TERM "$EMPTY_PID"
+	wait "$EMPTY_PID" || kg_fail "kg-empty-lsm exit status $?: $(cat "$KG_OUT/empty.out")"
+	! bpftool prog show | grep -q kg_empty || kg_fail "kg-empty-lsm's programs outlived it"
+}
+
+# ipe_policy NAME: makes IPE policy NAME the active one.
+ipe_policy() {
+	printf 1 >"$IPE/policies/kg$1/active" || kg_fail "cannot activate IPE policy $1"
+}
+
 fa_stop() {
 	kill -TERM "$FA_PID"
 	wait "$FA_PID"
@@ -224,6 +289,9 @@ cp "$d/other/u-open" /tmp/u-open || kg_fail "cannot copy u-open to /tmp"
 # Page cache warm for every file, so no configuration pays for disk reads.
 cat "$d"/other/* "$d"/covered/* "$d"/covered/bin/busybox "$d"/covered/src/* >/dev/null 2>&1
 
+ipe_policy allow
+[ "$(cat "$IPE/enforce")" = 1 ] || kg_fail "IPE is not enforcing"
+
 round=1
 while [ "$round" -le "$REPS" ]; do
 	workloads $round base
@@ -238,6 +306,20 @@ while [ "$round" -le "$REPS" ]; do
 	workloads $round keygate-exec-only
 	[ "$round" = 1 ] && kg_memory keygate-exec-only
 	kg_stop_all
+
+	empty_start -s
+	workloads $round empty-sleepable
+	empty_stop
+
+	empty_start
+	workloads $round empty
+	empty_stop
+
+	ipe_policy bench
+	# Its rules must be in force: a file without a builtin signature does not run.
+	kg_expect_errno EACCES "$d/other/u-exec"
+	workloads $round ipe
+	ipe_policy allow
 
 	fa_start
 	workloads $round fapolicyd

@@ -15,10 +15,12 @@
 # parallel build-like run (4 jobs, 12 units of sh + cat + md5sum by
 # default); and four of them again with a rename and tmpfs mount storm
 # running in the background. Configurations per round: no enforcement,
-# keygate, keygate with an exec-only policy, fapolicyd 1.1.7 (Debian
+# keygate, keygate with an exec-only policy, empty BPF LSM programs on
+# keygate's hooks, sleepable and not (the floor any decision pays: open and
+# exec rows), IPE (built into Debian's kernel; the guest boots OVMF with
+# the policy key in the UEFI db), fapolicyd 1.1.7 (Debian
 # bookworm; file trust, sha256 integrity, rules mirroring keygate's
 # policy), no enforcement again (the A/A ratio: the resolution reached).
-# IPE is not measured; see README.md, Performance.
 #
 #   bench/side-by-side.sh [--build DIR] [run-vm.sh options]
 # Environment: KG_BENCH_CLOCK (icount, or host), KG_BENCH_REPS (3),
@@ -96,16 +98,19 @@ sed -n 's/^ *kg: bench \([0-9]*\) \([a-z+-]*\) \([a-z0-9-]*\) ns_per_op=\([0-9]*
 	}
 	END {
 		printf "\n%d rounds; base in us/op (median); ratios: median over rounds of the same-round ratio to base\n", rounds
-		printf "%-22s %10s %9s %11s %9s %12s %9s\n", "workload", "base us", "keygate", "kg exec-only", "fapolicyd", "kg/fa added", "A/A res"
+		printf "%-22s %10s %9s %11s %9s %9s %9s %9s %12s %9s\n", "workload", "base us", "keygate", "kg exec-only", "empty s", "empty", "IPE", "fapolicyd", "kg/fa added", "A/A res"
 		n = split("open-otherfs open-uncovered open-cached exec-cached exec-uncovered first-open first-exec macro-script parallel-build open-uncovered+storm open-cached+storm exec-cached+storm macro-script+storm", ws, " ")
 		for (i = 1; i <= n; i++) {
 			w = ws[i]
 			if (!((w, "base") in s)) continue
 			kg = ratio(w, "keygate"); fa = ratio(w, "fapolicyd"); res = resolution(w)
 			added = (kg >= 0 && fa > 1) ? sprintf("%.4f", (kg - 1) / (fa - 1)) : "-"
-			printf "%-22s %10.1f %9s %11s %9s %12s %8.1f%%\n", w, median(s[w, "base"]) / 1000,
-				show(kg), show(ratio(w, "keygate-exec-only")), show(fa), added, res < 0 ? 0 : res * 100
+			printf "%-22s %10.1f %9s %11s %9s %9s %9s %9s %12s %8.1f%%\n", w, median(s[w, "base"]) / 1000,
+				show(kg), show(ratio(w, "keygate-exec-only")), show(ratio(w, "empty-sleepable")),
+				show(ratio(w, "empty")), show(ratio(w, "ipe")), show(fa), added, res < 0 ? 0 : res * 100
 		}
 		print "kg/fa added: keygate time above base over fapolicyd time above base (targets: exec <= 0.05, open <= 0.01)"
+		print "empty s, empty: programs that only return 0 on file_open and bprm_check_security, sleepable (as keygate'"'"'s) and not: the least a decision costs"
+		print "IPE: execution only from the initramfs or with an fs-verity builtin signature (verified when the file was enabled); no open hook"
 		print "A/A res: largest |base2/base - 1| over rounds; a ratio within that of 1.000x is noise"
 	}'

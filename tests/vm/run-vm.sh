@@ -11,6 +11,10 @@
 # --icount runs the guest on an instruction-counting clock (qemu -icount
 # shift=0: one nanosecond of guest time per instruction executed), so guest
 # timings measure work done, not the host's load; the benchmarks use it.
+# A prep hook that leaves uefi-db.der in its stage boots the batch under
+# OVMF (Debian's package, fetched with apt-get download and extracted,
+# Secure Boot off) with that certificate in the UEFI db, which the kernel
+# loads into its .platform keyring (what IPE takes policy signatures from).
 # Without scenarios it runs every tests/vm/scenarios/*.sh and
 # packaging/tests/vm/*.sh (except NAME.prep.sh
 # host hooks and *-lib.sh shared code). Prints one line
@@ -175,6 +179,28 @@ for script in "${scenarios[@]}"; do
 	total_limit=$((${total_limit:-0} + limit))
 done
 
+# --- firmware: OVMF when a prep hook asked for a UEFI db ----------------------
+uefi_db=$(find "$work/stage" -mindepth 2 -maxdepth 2 -name uefi-db.der | head -n1)
+firmware=()
+if [ -n "$uefi_db" ]; then
+	ovmf=$cache/ovmf/root/usr/share/OVMF
+	mkdir -p "$cache/ovmf"
+	# Under a lock: two batches may boot OVMF at once.
+	(
+		flock 9
+		[ ! -f "$ovmf/OVMF_CODE_4M.fd" ] || exit 0
+		rm -rf "$cache/ovmf/debs" "$cache/ovmf/root"
+		mkdir -p "$cache/ovmf/debs"
+		(cd "$cache/ovmf/debs" && apt-get download ovmf >/dev/null) || die "apt-get download ovmf failed"
+		dpkg-deb -x "$cache"/ovmf/debs/ovmf_*.deb "$cache/ovmf/root" || die "cannot extract the ovmf package"
+	) 9>"$cache/ovmf/.lock" || exit 1
+	command -v python3 >/dev/null || die "python3 is required to write the UEFI variable store"
+	python3 "$vmdir/uefi-db-vars.py" "$ovmf/OVMF_VARS_4M.fd" "$work/ovmf-vars.fd" "$uefi_db" ||
+		die "cannot write $uefi_db into a UEFI variable store"
+	firmware=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$ovmf/OVMF_CODE_4M.fd"
+		-drive "if=pflash,format=raw,unit=1,file=$work/ovmf-vars.fd")
+fi
+
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/tools.cpio.gz"
 cat "$modules_cpio" "$work/tools.cpio.gz" >"$work/initrd.gz"
 
@@ -186,7 +212,7 @@ mkfs.ext4 -q -F -b 4096 -O verity,ea_inode -L kgdata -d "$work/stage" "$work/dat
 # --- boot ----------------------------------------------------------------------
 console=$work/console.log
 overall=$((${total_limit:-0} + 120))
-echo "vm: booting $KG_KERNEL_VERSION (qemu TCG$([ "$icount" = 0 ] || echo ', instruction clock')) for ${#names[@]} scenario(s); console in $console"
+echo "vm: booting $KG_KERNEL_VERSION (qemu TCG$([ "$icount" = 0 ] || echo ', instruction clock')$([ -z "$uefi_db" ] || echo ', OVMF with a UEFI db')) for ${#names[@]} scenario(s); console in $console"
 # thread=single: with multi-threaded TCG the guest kernel was seen, about once in
 # ten batches, to oops on int3 while patching its own text (BPF trampoline
 # attach/detach racing an exec on the other vCPU); one emulation thread makes
@@ -199,6 +225,7 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2048 -smp "$cpus" 
 	-kernel "$KG_VMLINUZ" -initrd "$work/initrd.gz"
 	-append "console=ttyS0 panic=-1 quiet loglevel=4"
 	-drive "file=$work/data.img,if=virtio,format=raw")
+qemu+=("${firmware[@]}")
 [ "$icount" = 0 ] || qemu+=(-icount shift=0,sleep=off)
 start=$(date +%s)
 set +e
