@@ -162,15 +162,19 @@ static __always_inline void emit_event(const struct kg_decision *d, const struct
 	bpf_ringbuf_submit(ev, 0);
 }
 
-static __always_inline int finish(const struct kg_decision *d, const struct kg_scratch *s,
-				  const char *path, const struct inode *inode)
+static __always_inline void count_decision(__u32 verdict)
 {
 	struct kg_counters *c = cpu_counters();
-	__u32 verdict = d->verdict;
 
 	/* bounds checked after the lookup, where the verifier still sees them */
 	if (c && verdict <= KG_VERDICT_AUDIT)
 		__sync_fetch_and_add(&c->decisions[verdict], 1);
+}
+
+static __always_inline int finish(const struct kg_decision *d, const struct kg_scratch *s,
+				  const char *path, const struct inode *inode)
+{
+	count_decision(d->verdict);
 	if (d->log)
 		emit_event(d, s, path, inode);
 	return d->verdict == KG_VERDICT_DENY ? -EPERM : 0;

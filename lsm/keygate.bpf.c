@@ -151,6 +151,7 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 	struct kg_decision d;
 	__u32 generation = policy_generation();
 	__u32 covered, action;
+	bool scoped;
 	int err;
 
 	if (!generation)
@@ -174,9 +175,19 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 		return 0; /* keygate_file_mprotect applies the default itself */
 	if (!covered && action != KG_DEFAULT_DENY && action != KG_DEFAULT_AUDIT)
 		return 0;
+	scoped = covered && may_hold_scope(cfg, inode->i_sb->s_dev);
+	/* A file system without scopes where no rule covers every file, and
+	 * a default that allows silently: allow, counted, nothing else to do
+	 * (find_rule and apply_default would end the same way). */
+	if (covered && !scoped && !in_advance && action == KG_DEFAULT_ALLOW &&
+	    cfg->everything.rule[op & (KG_OP_COUNT - 1)] == KG_RULE_NONE &&
+	    !slot_rewritten(cfg, generation)) {
+		count_decision(KG_VERDICT_ALLOW);
+		return 0;
+	}
 
 	if (covered) {
-		err = find_rule(file, cfg, generation, op, &d.rule);
+		err = find_rule(file, cfg, generation, op, scoped, &d.rule);
 		if (err)
 			fail_unresolved(&d, cfg, err);
 		else

@@ -163,6 +163,15 @@ int BPF_PROG(keygate_dir_exchanged, struct dentry *dentry1, struct dentry *dentr
 	return 0;
 }
 
+/* Whether the superblock dev may hold a scope (kg_config's dev_filter):
+ * false is certain, true needs kg_scope_devs. */
+static __always_inline bool may_hold_scope(const struct kg_policy_config *cfg, __u64 dev)
+{
+	__u32 bit = kg_dev_filter_bit(dev);
+
+	return cfg->dev_filter[(bit / 64) & (KG_DEV_FILTER_BITS / 64 - 1)] & (1ULL << (bit & 63));
+}
+
 /* Where a file's kept scope result must have been decided from. */
 struct scope_origin {
 	__u64 parent;
@@ -214,11 +223,12 @@ static __always_inline void scope_keep(struct inode *inode, const struct scope_o
 
 /*
  * The rule deciding `op` for the file (KG_RULE_NONE: the default), from
- * its identity and its ancestors' (see "How a scope is matched"). Returns
- * 0, or -ELOOP when the file is nested deeper than KG_SCOPE_DEPTH_MAX.
+ * its identity and its ancestors' (see "How a scope is matched"); scoped
+ * is may_hold_scope() for the file's superblock. Returns 0, or -ELOOP
+ * when the file is nested deeper than KG_SCOPE_DEPTH_MAX.
  */
 static __always_inline int find_rule(struct file *file, const struct kg_policy_config *cfg,
-				     __u32 generation, __u32 op, __u32 *rule)
+				     __u32 generation, __u32 op, bool scoped, __u32 *rule)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct inode *inode = file->f_inode;
@@ -231,13 +241,11 @@ static __always_inline int find_rule(struct file *file, const struct kg_policy_c
 	const __u32 *flags;
 	__u64 dev, epoch = 0;
 	bool keep = false;
-	__u32 bit;
 
 	*rule = cfg->everything.rule[op & (KG_OP_COUNT - 1)];
-	dev = inode->i_sb->s_dev;
-	bit = kg_dev_filter_bit(dev);
-	if (!(cfg->dev_filter[(bit / 64) & (KG_DEV_FILTER_BITS / 64 - 1)] & (1ULL << (bit & 63))))
+	if (!scoped)
 		return 0; /* no scope on this file system, without a hash lookup */
+	dev = inode->i_sb->s_dev;
 	/* A file system's root has no directory to be decided from. */
 	if (READ_ONCE(keep_scopes) && device_backed(inode->i_sb) && dentry->d_parent != dentry) {
 		origin.parent = (__u64)dentry->d_parent;
