@@ -150,22 +150,23 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 	struct kg_scratch *s = NULL;
 	struct kg_decision d;
 	__u32 generation = policy_generation();
-	__u32 covered, action;
-	bool scoped;
+	__u32 covered, action, slot;
+	bool scoped = false;
+	__u64 dev = 0;
 	int err;
 
 	if (!generation)
 		return 0;
-	decision_init(&d, generation, op);
-	cfg = bpf_map_lookup_elem(&kg_config, &d.slot);
+	slot = generation & 1;
+	cfg = bpf_map_lookup_elem(&kg_config, &slot);
 	if (!cfg)
 		return 0;
 	if (slot_rewritten(cfg, generation)) {
 		/* Read just before a flip, and the agent already refills that
 		 * slot: the generation in force now is the one to decide by. */
 		generation = policy_generation();
-		decision_init(&d, generation, op);
-		cfg = bpf_map_lookup_elem(&kg_config, &d.slot);
+		slot = generation & 1;
+		cfg = bpf_map_lookup_elem(&kg_config, &slot);
 		if (!generation || !cfg)
 			return 0;
 	}
@@ -175,7 +176,10 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 		return 0; /* keygate_file_mprotect applies the default itself */
 	if (!covered && action != KG_DEFAULT_DENY && action != KG_DEFAULT_AUDIT)
 		return 0;
-	scoped = covered && may_hold_scope(cfg, inode->i_sb->s_dev);
+	if (covered) {
+		dev = inode->i_sb->s_dev;
+		scoped = may_hold_scope(cfg, dev);
+	}
 	/* A file system without scopes where no rule covers every file, and
 	 * a default that allows silently: allow, counted, nothing else to do
 	 * (find_rule and apply_default would end the same way). */
@@ -185,9 +189,10 @@ static __always_inline int decide_file(struct file *file, __u32 op, bool in_adva
 		count_decision(KG_VERDICT_ALLOW);
 		return 0;
 	}
+	decision_init(&d, generation, op);
 
 	if (covered) {
-		err = find_rule(file, cfg, generation, op, scoped, &d.rule);
+		err = find_rule(file, cfg, generation, op, dev, scoped, &d.rule);
 		if (err)
 			fail_unresolved(&d, cfg, err);
 		else
@@ -318,13 +323,15 @@ int BPF_PROG(keygate_file_mprotect, struct vm_area_struct *vma, unsigned long re
 SEC("lsm.s/file_open")
 int BPF_PROG(keygate_file_open, struct file *file, int ret)
 {
+	fmode_t mode;
+
 	if (ret)
 		return earlier_verdict(ret);
 	/* Exec opens are decided by keygate_bprm_check_security. 7.2 hands
 	 * them to this hook without FMODE_EXEC in f_mode; the open flags
 	 * still say so. */
-	if (!(file->f_mode & FMODE_READ) || (file->f_mode & FMODE_EXEC) ||
-	    (file->f_flags & FMODE_EXEC_OPEN_FLAGS))
+	mode = file->f_mode;
+	if (!(mode & FMODE_READ) || (mode & FMODE_EXEC) || (file->f_flags & FMODE_EXEC_OPEN_FLAGS))
 		return 0;
 	return decide_file(file, KG_OP_OPEN_READ, false);
 }

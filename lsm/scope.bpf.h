@@ -223,12 +223,12 @@ static __always_inline void scope_keep(struct inode *inode, const struct scope_o
 
 /*
  * The rule deciding `op` for the file (KG_RULE_NONE: the default), from
- * its identity and its ancestors' (see "How a scope is matched"); scoped
- * is may_hold_scope() for the file's superblock. Returns 0, or -ELOOP
+ * its identity and its ancestors' (see "How a scope is matched"); dev is
+ * the file's superblock, scoped may_hold_scope() for it. Returns 0, or -ELOOP
  * when the file is nested deeper than KG_SCOPE_DEPTH_MAX.
  */
 static __always_inline int find_rule(struct file *file, const struct kg_policy_config *cfg,
-				     __u32 generation, __u32 op, bool scoped, __u32 *rule)
+				     __u32 generation, __u32 op, __u64 dev, bool scoped, __u32 *rule)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct inode *inode = file->f_inode;
@@ -237,20 +237,26 @@ static __always_inline int find_rule(struct file *file, const struct kg_policy_c
 	struct kg_scope_dev_key dev_key;
 	struct scope_origin origin;
 	__u32 slot = generation & 1;
+	struct dentry *parent;
 	struct scope_walk w;
 	const __u32 *flags;
-	__u64 dev, epoch = 0;
 	bool keep = false;
+	__u64 epoch = 0;
 
 	*rule = cfg->everything.rule[op & (KG_OP_COUNT - 1)];
 	if (!scoped)
 		return 0; /* no scope on this file system, without a hash lookup */
-	dev = inode->i_sb->s_dev;
-	/* A file system's root has no directory to be decided from. */
-	if (READ_ONCE(keep_scopes) && device_backed(inode->i_sb) && dentry->d_parent != dentry) {
-		origin.parent = (__u64)dentry->d_parent;
-		origin.parent_ino = dentry->d_parent->d_inode->i_ino;
-		origin.parent_gen = dentry->d_parent->d_inode->i_generation;
+	parent = dentry->d_parent;
+	/* A file system's root has no directory to be decided from. Only a
+	 * file on a device-backed file system ever has a kept result
+	 * (scope_keep), and its superblock never changes: a hit needs no
+	 * device_backed(). */
+	if (READ_ONCE(keep_scopes) && parent != dentry) {
+		const struct inode *dir = parent->d_inode;
+
+		origin.parent = (__u64)parent;
+		origin.parent_ino = dir->i_ino;
+		origin.parent_gen = dir->i_generation;
 		kept = scope_kept(inode, &origin, generation);
 		if (kept) {
 			KG_COUNT(scope_hits);
@@ -261,8 +267,10 @@ static __always_inline int find_rule(struct file *file, const struct kg_policy_c
 				*rule = kept->rule[op & (KG_OP_COUNT - 1)];
 			return 0;
 		}
-		epoch = READ_ONCE(dir_moves);
-		keep = true;
+		if (device_backed(inode->i_sb)) {
+			epoch = READ_ONCE(dir_moves);
+			keep = true;
+		}
 	}
 	dev_key.slot = slot;
 	dev_key.reserved = 0;
