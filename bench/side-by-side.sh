@@ -65,7 +65,7 @@ echo
 clock="instruction clock: ns are instructions"
 [ "${KG_BENCH_CLOCK:-icount}" != host ] || clock="host clock"
 echo "keygate $rev vs fapolicyd $fa_version, $(sed -n 's/^vm: guest \([^ ]*\).*/\1/p' "$out") under qemu TCG ($clock), one boot"
-sed -n 's/^ *kg: \(memory\|verifications\|storm\)/\1/p' "$out"
+sed -n 's/^ *kg: \(memory\|verifications\|storm\|IPE\)/\1/p' "$out"
 sed -n 's/^ *kg: bench \([0-9]*\) \([a-z+-]*\) \([a-z0-9-]*\) ns_per_op=\([0-9]*\).*/\1 \2 \3 \4/p' "$out" | awk '
 	function median(list,    n, a, i, j, t) {
 		n = split(list, a, " ")
