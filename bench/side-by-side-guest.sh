@@ -119,51 +119,59 @@ storm_stop() {
 STORM_OPS=0
 STORM_SECONDS=0
 
-# workloads ROUND CONFIG: every workload, one sample each.
+# row ROUND CONFIG WORKLOAD: one sample of WORKLOAD (a +storm name is the
+# same operation; the caller runs the storm).
+row() {
+	case $3 in
+	open-otherfs) sample "$1" "$3" "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open ;;
+	open-uncovered*) sample "$1" "$3" "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open" ;;
+	open-cached*) sample "$1" "$3" "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open" ;;
+	exec-cached*) sample "$1" "$3" "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec" ;;
+	exec-uncovered) sample "$1" "$3" "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/other/u-exec" ;;
+	first-open) sample "$1" "$3" "$2" 1 kg-loop open 1 $(files vopen-) ;;
+	first-exec) sample "$1" "$3" "$2" 1 kg-loop exec 1 $(files vexec-) ;;
+	macro-script*) sample "$1" "$3" "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh" ;;
+	parallel-build) sample "$1" "$3" "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/build.sh" ;;
+	*) kg_fail "no workload $3" ;;
+	esac
+}
+
+# rows ROUND CONFIG WORKLOAD...: one sample of each.
+rows() {
+	_rows_round=$1 _rows_config=$2
+	shift 2
+	for _rows_work in "$@"; do
+		row "$_rows_round" "$_rows_config" "$_rows_work"
+	done
+}
+
+# workloads ROUND CONFIG: the workloads CONFIG is measured on, one sample each.
 workloads() {
 	_n=$OPEN_N
 	# fapolicyd answers each open from userspace: fewer, slower operations.
 	[ "$2" = fapolicyd ] && _n=$((OPEN_N / 50))
-	if [ "$2" = keygate-exec-only ]; then
-		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
-		return
-	fi
-	if [ "$2" = ipe ]; then
-		sample "$1" open-otherfs "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open
-		sample "$1" first-exec "$2" 1 kg-loop exec 1 $(files vexec-)
-		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
-		sample "$1" open-cached "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
-		sample "$1" exec-cached "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
-		sample "$1" macro-script "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
-		sample "$1" parallel-build "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/build.sh"
-		return
-	fi
-	if [ "${2#empty}" != "$2" ]; then
-		sample "$1" open-otherfs "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open
-		sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
-		sample "$1" open-cached "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
-		sample "$1" exec-cached "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
-		return
-	fi
-	sample "$1" open-otherfs "$2" "$EXEC_BATCHES" kg-loop open "$_n" /tmp/u-open
+	case $2 in
+	keygate-exec-only)
+		rows "$1" "$2" open-uncovered
+		return ;;
+	empty*)
+		rows "$1" "$2" open-otherfs open-uncovered open-cached exec-cached
+		return ;;
+	ipe)
+		rows "$1" "$2" open-otherfs first-exec open-uncovered open-cached exec-cached \
+			macro-script parallel-build
+		return ;;
+	esac
+	row "$1" "$2" open-otherfs
 	# The first use of each file: a verification for keygate and fapolicyd.
 	kg_count_begin
-	sample "$1" first-open "$2" 1 kg-loop open 1 $(files vopen-)
-	sample "$1" first-exec "$2" 1 kg-loop exec 1 $(files vexec-)
+	rows "$1" "$2" first-open first-exec
 	kg_count_end "$2"
 	kg-loop open 1 "$d/covered/c-open" >/dev/null || kg_fail "covered open denied ($2)"
 	kg-loop exec 1 "$d/covered/c-exec" >/dev/null || kg_fail "covered exec denied ($2)"
-	sample "$1" open-uncovered "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
-	sample "$1" open-cached "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
-	sample "$1" exec-cached "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
-	sample "$1" exec-uncovered "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/other/u-exec"
-	sample "$1" macro-script "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
-	sample "$1" parallel-build "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/build.sh"
+	rows "$1" "$2" open-uncovered open-cached exec-cached exec-uncovered macro-script parallel-build
 	storm_start
-	sample "$1" open-uncovered+storm "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/other/u-open"
-	sample "$1" open-cached+storm "$2" "$EXEC_BATCHES" kg-loop open "$_n" "$d/covered/c-open"
-	sample "$1" exec-cached+storm "$2" "$EXEC_BATCHES" kg-loop exec "$EXEC_N" "$d/covered/c-exec"
-	sample "$1" macro-script+storm "$2" "$MACRO_BATCHES" kg-loop exec 1 "$d/covered/macro.sh"
+	rows "$1" "$2" open-uncovered+storm open-cached+storm exec-cached+storm macro-script+storm
 	storm_stop
 }
 
